@@ -1,0 +1,28 @@
+/**
+ * Every message a repair request understands, declared once for the workflow and the API.
+ * Updates (not signals) so the caller learns at once whether the action was accepted.
+ */
+import { defineQuery, defineUpdate } from '@temporalio/workflow';
+import type {
+  ArrivalReport,
+  CallbackReport,
+  ContactReport,
+  ExtensionAsk,
+  ExtensionVerdict,
+  ManualDispatch,
+  RequestStatus,
+  ResolutionReport,
+} from '../domain/request';
+
+export const statusQuery = defineQuery<RequestStatus>('status');
+
+export const dispatchManuallyUpdate = defineUpdate<RequestStatus, [ManualDispatch]>('dispatchManually');
+export const recordContactUpdate = defineUpdate<RequestStatus, [ContactReport]>('recordContact');
+export const recordArrivalUpdate = defineUpdate<RequestStatus, [ArrivalReport]>('recordArrival');
+export const recordResolutionUpdate = defineUpdate<RequestStatus, [ResolutionReport]>('recordResolution');
+export const requestExtensionUpdate = defineUpdate<RequestStatus, [ExtensionAsk]>('requestExtension');
+export const decideExtensionUpdate = defineUpdate<RequestStatus, [ExtensionVerdict]>('decideExtension');
+export const recordCallbackUpdate = defineUpdate<RequestStatus, [CallbackReport]>('recordCallback');
+
+/** ApplicationFailure type of every refusal because the request's state does not allow the action. */
+export const ACTION_NOT_ALLOWED = 'ActionNotAllowed';

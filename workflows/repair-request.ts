@@ -1,0 +1,401 @@
+/**
+ * Repair on report (接报即修), one workflow per customer request: dispatch (R4), contact and
+ * arrival (R6), resolution (R7, R8) with manager-approved extensions (R13), callback (R16) that
+ * may reopen the request (R17). Every limit is a durable timer; a missed limit escalates once.
+ *
+ * Deterministic code only: no I/O, no Node built-ins. Records go through activities.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  isCancellation,
+  log,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { ServiceActivities } from '../activities/types';
+import { STAGE_RULES } from '../domain/escalation';
+import { jobSmsText } from '../domain/job-text';
+import type { RepairStage } from '../domain/kinds';
+import { HOUR_MS, MINUTE_MS } from '../domain/policy';
+import type {
+  AssignedTechnician,
+  RepairRequestInput,
+  RequestStatus,
+  TimelineEvent,
+  TimelineEventType,
+} from '../domain/request';
+import { isSampledForCallback } from '../domain/sampling';
+import {
+  ACTION_NOT_ALLOWED,
+  decideExtensionUpdate,
+  dispatchManuallyUpdate,
+  recordArrivalUpdate,
+  recordCallbackUpdate,
+  recordContactUpdate,
+  recordResolutionUpdate,
+  requestExtensionUpdate,
+  statusQuery,
+} from './messages';
+import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from './search-attributes';
+
+// Registry and timeline writes are short, idempotent database writes: local activities keep the
+// history compact (one marker each) and retry until the database answers.
+const { recordProgress } = proxyLocalActivities<ServiceActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
+});
+
+// R4: dispatch keeps trying (nobody on duty, gateway down) until it succeeds or an agent steps in.
+const { dispatchToOnDutyTechnician } = proxyActivities<ServiceActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  summary: 'R4: job SMS to the on-duty technician',
+});
+
+// A manual dispatch answers the agent within seconds: a few attempts, then a clear refusal.
+const { dispatchToTechnician } = proxyActivities<ServiceActivities>({
+  startToCloseTimeout: '15 seconds',
+  retry: { initialInterval: '1 second', maximumAttempts: 3 },
+  summary: 'Manual dispatch: job SMS to a named technician',
+});
+
+// Alerts must get out however long the gateway is down; the activity is idempotent per breach.
+const { escalateBreach } = proxyActivities<ServiceActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  summary: 'Breach: alert leaders and write the accountability record',
+});
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function notAllowed(message: string): ApplicationFailure {
+  return ApplicationFailure.create({ type: ACTION_NOT_ALLOWED, message, nonRetryable: true });
+}
+
+export async function repairRequest(input: RepairRequestInput): Promise<RequestStatus> {
+  const { policy, requestId } = input;
+  const receivedAt = workflowInfo().startTime.getTime();
+  const state: RequestStatus = {
+    requestId,
+    kind: 'fault_repair',
+    severity: input.severity,
+    regionId: input.regionId,
+    customer: input.customer,
+    faultDescription: input.faultDescription,
+    firstContactStaffId: input.firstContactStaffId,
+    policyVersion: policy.version,
+    stage: 'dispatch',
+    cycle: 0,
+    receivedAt: iso(receivedAt),
+    deadlines: {
+      dispatch: iso(receivedAt + policy.dispatchLimitMinutes * MINUTE_MS),
+      resolution: iso(receivedAt + policy.resolutionLimitHours[input.severity] * HOUR_MS),
+    },
+    breaches: [],
+    extensions: [],
+    callbackDue: isSampledForCallback(requestId, policy.callbackShare),
+  };
+  const deadlineOf = (stage: RepairStage) => Date.parse(state.deadlines[stage]!);
+
+  // ---- Timeline: events queue up in order and one background loop writes them in batches.
+  const unsaved: TimelineEvent[] = [];
+  let lastSeq = 0;
+  let saving = false;
+  function note(type: TimelineEventType, extra: Omit<Partial<TimelineEvent>, 'seq' | 'type'> = {}): void {
+    unsaved.push({ seq: ++lastSeq, type, stage: state.stage, at: iso(Date.now()), ...extra });
+  }
+  const onTime = (stage: RepairStage) => Date.now() <= deadlineOf(stage);
+  void (async () => {
+    for (;;) {
+      await condition(() => unsaved.length > 0);
+      saving = true;
+      const batch = unsaved.splice(0);
+      await recordProgress(snapshot(), batch);
+      saving = false;
+    }
+  })();
+
+  function snapshot(): RequestStatus {
+    const current = state.stage === 'closed' ? undefined : state.deadlines[state.stage];
+    return { ...state, nextDeadline: current };
+  }
+
+  function publishSearchAttributes(): void {
+    const next = state.stage === 'closed' ? undefined : state.deadlines[state.stage];
+    upsertSearchAttributes([
+      { key: REQUEST_KIND, value: state.kind },
+      { key: REGION_ID, value: state.regionId },
+      { key: REQUEST_STAGE, value: state.stage },
+      { key: NEXT_DEADLINE, value: next ? new Date(next) : null },
+      { key: BREACHED, value: state.breaches.length > 0 },
+    ]);
+  }
+
+  // ---- Escalation: once per (stage, cycle); runs beside the stage so the next timer is not held up.
+  const escalations: Promise<unknown>[] = [];
+  function breach(stage: RepairStage, deadline: number): void {
+    const rule = STAGE_RULES[stage];
+    const breachedAt = iso(Date.now());
+    const cycle = stage === 'resolution' || stage === 'callback' ? state.cycle : 0;
+    state.breaches.push({ stage, cycle, rule: rule.rule, deadline: iso(deadline), breachedAt });
+    note('breached', { stage, onTime: false, detail: { rule: rule.rule, deadline: iso(deadline) } });
+    publishSearchAttributes();
+    escalations.push(
+      escalateBreach({
+        requestId,
+        regionId: state.regionId,
+        stage,
+        cycle,
+        rule: rule.rule,
+        limit: rule.limit,
+        deadline: iso(deadline),
+        breachedAt,
+        technicianId: state.technician?.staffId,
+      }),
+    );
+  }
+
+  /** Runs one timed stage: waits until it is met, re-arming when its deadline moves; escalates once if missed. */
+  async function superviseStage(stage: RepairStage, met: () => boolean): Promise<void> {
+    state.stage = stage;
+    publishSearchAttributes();
+    const rule = STAGE_RULES[stage];
+    while (!met()) {
+      const due = deadlineOf(stage);
+      const remaining = due - Date.now();
+      if (remaining > 0) {
+        await condition(() => met() || deadlineOf(stage) !== due, remaining, {
+          summary: `${rule.rule} ${stage} deadline: ${rule.limit}`,
+        });
+      } else {
+        breach(stage, due);
+        await condition(met);
+      }
+    }
+  }
+
+  // ---- Guards shared by the update validators: each names what the state does not allow.
+  function requireStage(stage: RepairStage, action: string): void {
+    if (state.stage === 'closed') throw notAllowed(`Request ${requestId} is closed; ${action} is no longer possible.`);
+    if (state.stage !== stage) {
+      throw notAllowed(`Request ${requestId} is at stage "${state.stage}"; ${action} is only possible at stage "${stage}".`);
+    }
+  }
+  function requireAssignedTechnician(technicianId: string): void {
+    if (state.technician?.staffId !== technicianId) {
+      throw notAllowed(`Technician ${technicianId} is not assigned to request ${requestId}; it was dispatched to ${state.technician?.staffId}.`);
+    }
+  }
+  function requireTime(value: string, field: string): number {
+    const ms = Date.parse(value);
+    if (Number.isNaN(ms)) throw notAllowed(`${field} "${value}" is not a date-time.`);
+    return ms;
+  }
+
+  // ---- Dispatch (R4)
+  const job = { requestId, regionId: state.regionId, text: jobSmsText(input) };
+  let autoDispatch = new CancellationScope();
+  let manualDispatchInFlight = false;
+  function assignTechnician(technician: AssignedTechnician, actor: string): void {
+    if (state.technician) return; // a manual dispatch and the roster raced: the first one holds
+    state.technician = technician;
+    state.deadlines.contact = iso(Date.now() + policy.contactLimitMinutes * MINUTE_MS);
+    note('dispatched', { stage: 'dispatch', actor, onTime: onTime('dispatch'), detail: { technician } });
+  }
+  function startAutoDispatch(): void {
+    autoDispatch = new CancellationScope();
+    autoDispatch
+      .run(() => dispatchToOnDutyTechnician(job))
+      .then(
+        (technician) => assignTechnician(technician, 'on-duty roster'),
+        (err) => {
+          if (!isCancellation(err)) log.warn('Automatic dispatch gave up; an agent must dispatch by hand', { requestId, err });
+        },
+      );
+  }
+
+  setHandler(
+    dispatchManuallyUpdate,
+    async ({ agentId, technicianId }) => {
+      manualDispatchInFlight = true;
+      autoDispatch.cancel();
+      try {
+        assignTechnician(await dispatchToTechnician({ ...job, technicianId }), agentId);
+      } catch (err) {
+        startAutoDispatch(); // the roster keeps trying while the agent picks someone else
+        const cause = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+        throw notAllowed(`Could not dispatch request ${requestId} to technician ${technicianId}: ${cause}`);
+      } finally {
+        manualDispatchInFlight = false;
+      }
+      return snapshot();
+    },
+    {
+      validator: (_action) => {
+        requireStage('dispatch', 'a manual dispatch');
+        if (manualDispatchInFlight) throw notAllowed(`Request ${requestId} is being dispatched by hand already.`);
+      },
+    },
+  );
+
+  // ---- Contact and arrival (R6)
+  setHandler(
+    recordContactUpdate,
+    ({ technicianId, visitAt }) => {
+      state.contactedAt = iso(Date.now());
+      state.visitAt = new Date(visitAt).toISOString();
+      state.deadlines.arrival = iso(Date.parse(visitAt) + policy.arrivalGraceMinutes * MINUTE_MS);
+      note('contacted', { actor: technicianId, onTime: onTime('contact'), detail: { visitAt: state.visitAt } });
+      return snapshot();
+    },
+    {
+      validator: ({ technicianId, visitAt }) => {
+        if (state.stage === 'dispatch') {
+          throw notAllowed(`Request ${requestId} has not been dispatched to a technician yet; contact can be recorded after dispatch.`);
+        }
+        requireStage('contact', 'recording the customer contact');
+        requireAssignedTechnician(technicianId);
+        if (requireTime(visitAt, 'visitAt') < Date.now() - 5 * MINUTE_MS) {
+          throw notAllowed(`visitAt ${visitAt} is in the past; agree a visit time from now on.`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    recordArrivalUpdate,
+    ({ technicianId }) => {
+      state.arrivedAt = iso(Date.now());
+      note('arrived', { actor: technicianId, onTime: onTime('arrival') });
+      return snapshot();
+    },
+    {
+      validator: ({ technicianId }) => {
+        requireStage('arrival', 'recording arrival');
+        requireAssignedTechnician(technicianId);
+      },
+    },
+  );
+
+  // ---- Resolution (R7, R8) and extensions (R13)
+  setHandler(
+    recordResolutionUpdate,
+    ({ technicianId, note: text }) => {
+      state.resolvedAt = iso(Date.now());
+      if (state.pendingExtension) {
+        note('extension_rejected', { actor: 'system', detail: { reason: 'resolved before a decision' } });
+        state.pendingExtension = undefined;
+      }
+      note('resolved', { actor: technicianId, onTime: onTime('resolution'), detail: text ? { note: text } : undefined });
+      return snapshot();
+    },
+    {
+      validator: ({ technicianId }) => {
+        requireStage('resolution', 'recording the resolution');
+        requireAssignedTechnician(technicianId);
+      },
+    },
+  );
+
+  setHandler(
+    requestExtensionUpdate,
+    ({ technicianId, newDeadline, reason }) => {
+      state.pendingExtension = {
+        requestedBy: technicianId,
+        requestedAt: iso(Date.now()),
+        newDeadline: new Date(newDeadline).toISOString(),
+        reason,
+      };
+      note('extension_requested', { actor: technicianId, detail: { newDeadline: state.pendingExtension.newDeadline, reason } });
+      return snapshot();
+    },
+    {
+      validator: ({ technicianId, newDeadline }) => {
+        requireStage('resolution', 'asking for an extension');
+        requireAssignedTechnician(technicianId);
+        if (state.pendingExtension) {
+          throw notAllowed(`Request ${requestId} already has an extension request waiting for a manager's decision.`);
+        }
+        if (requireTime(newDeadline, 'newDeadline') <= deadlineOf('resolution')) {
+          throw notAllowed(`newDeadline ${newDeadline} must be later than the current resolution deadline ${state.deadlines.resolution}.`);
+        }
+      },
+    },
+  );
+
+  setHandler(
+    decideExtensionUpdate,
+    ({ managerId, approve, note: text }) => {
+      const asked = state.pendingExtension!;
+      state.pendingExtension = undefined;
+      state.extensions.push({ ...asked, decidedBy: managerId, decidedAt: iso(Date.now()), approved: approve, note: text });
+      if (approve) {
+        const previous = state.deadlines.resolution;
+        state.deadlines.resolution = asked.newDeadline; // the timer loop re-arms on the new deadline
+        publishSearchAttributes();
+        note('extension_approved', { actor: managerId, detail: { from: previous, to: asked.newDeadline, note: text } });
+      } else {
+        note('extension_rejected', { actor: managerId, detail: { note: text } });
+      }
+      return snapshot();
+    },
+    {
+      validator: (_action) => {
+        if (state.stage === 'closed') throw notAllowed(`Request ${requestId} is closed; there is no extension to decide.`);
+        if (!state.pendingExtension) throw notAllowed(`No extension has been requested for request ${requestId}; there is nothing to decide.`);
+      },
+    },
+  );
+
+  // ---- Callback (R16, R17)
+  setHandler(
+    recordCallbackUpdate,
+    ({ agentId, satisfaction, faultResolved, note: text }) => {
+      state.callback = { agentId, at: iso(Date.now()), satisfaction, faultResolved, note: text };
+      note('callback_recorded', { actor: agentId, onTime: onTime('callback'), detail: { satisfaction, faultResolved, note: text } });
+      return snapshot();
+    },
+    { validator: (_action) => requireStage('callback', 'recording a callback') },
+  );
+
+  setHandler(statusQuery, snapshot);
+
+  // ---- The request's course
+  note('received', { actor: input.firstContactStaffId, detail: { severity: input.severity, policyVersion: policy.version } });
+  startAutoDispatch();
+  await superviseStage('dispatch', () => state.technician !== undefined);
+  autoDispatch.cancel();
+
+  await superviseStage('contact', () => state.visitAt !== undefined);
+  await superviseStage('arrival', () => state.arrivedAt !== undefined);
+
+  for (;;) {
+    await superviseStage('resolution', () => state.resolvedAt !== undefined);
+    if (!state.callbackDue) break;
+    state.deadlines.callback = iso(Date.parse(state.resolvedAt!) + policy.callbackLimitHours * HOUR_MS);
+    await superviseStage('callback', () => state.callback !== undefined);
+    if (state.callback!.faultResolved) break;
+    // R17: the fault is not gone; back to resolution with a fresh deadline.
+    state.cycle += 1;
+    state.stage = 'resolution';
+    state.resolvedAt = undefined;
+    state.callback = undefined;
+    state.deadlines.resolution = iso(Date.now() + policy.resolutionLimitHours[input.severity] * HOUR_MS);
+    delete state.deadlines.callback;
+    note('reopened', { detail: { cycle: state.cycle, resolutionDeadline: state.deadlines.resolution } });
+  }
+
+  state.stage = 'closed';
+  state.closedAt = iso(Date.now());
+  note('closed', { actor: input.firstContactStaffId });
+  publishSearchAttributes();
+  await Promise.all(escalations);
+  await condition(() => unsaved.length === 0 && !saving && allHandlersFinished());
+  return snapshot();
+}
