@@ -102,7 +102,14 @@ async function scenario(
   });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(repairRequest, { workflowId: input.requestId, taskQueue, args: [input] });
-    await body(handle);
+    try {
+      await body(handle);
+    } finally {
+      // A run left open would fire timers with no worker polling, and the test server does not
+      // skip time while a workflow task waits: end it so later tests can skip time.
+      const { status } = await handle.describe();
+      if (status.name === 'RUNNING') await handle.terminate('scenario finished');
+    }
   });
 }
 

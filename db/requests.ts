@@ -1,0 +1,99 @@
+/** The request registry and timeline: written by the workflow's activity, read by the API. */
+import type { Pool, PoolClient } from 'pg';
+import type { RequestStatus, TimelineEvent } from '../domain/request';
+
+/** Upserts the registry row (never moving it backwards) and appends events once per (request, seq). */
+export async function saveProgress(client: PoolClient, snapshot: RequestStatus, events: TimelineEvent[]): Promise<void> {
+  const lastSeq = events.reduce((max, e) => Math.max(max, e.seq), 0);
+  await client.query(
+    `INSERT INTO service_requests (id, kind, severity, region_id, stage, cycle, customer_name, customer_phone,
+        customer_address, fault_description, first_contact_staff_id, technician_id, received_at, next_deadline,
+        breached, closed_at, last_seq, snapshot, updated_at)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$18, now())
+     ON CONFLICT (id) DO UPDATE SET stage = EXCLUDED.stage, cycle = EXCLUDED.cycle, technician_id = EXCLUDED.technician_id,
+        next_deadline = EXCLUDED.next_deadline, breached = EXCLUDED.breached, closed_at = EXCLUDED.closed_at,
+        last_seq = EXCLUDED.last_seq, snapshot = EXCLUDED.snapshot, updated_at = now()
+     WHERE service_requests.last_seq <= EXCLUDED.last_seq`,
+    [
+      snapshot.requestId, snapshot.kind, snapshot.severity, snapshot.regionId, snapshot.stage, snapshot.cycle,
+      snapshot.customer.name, snapshot.customer.phone, snapshot.customer.address, snapshot.faultDescription,
+      snapshot.firstContactStaffId, snapshot.technician?.staffId ?? null, snapshot.receivedAt, snapshot.nextDeadline ?? null,
+      snapshot.breaches.length > 0, snapshot.closedAt ?? null, lastSeq, JSON.stringify(snapshot),
+    ],
+  );
+  for (const e of events) {
+    await client.query(
+      `INSERT INTO request_events (request_id, seq, type, stage, at, actor, on_time, detail)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (request_id, seq) DO NOTHING`,
+      [snapshot.requestId, e.seq, e.type, e.stage, e.at, e.actor ?? null, e.onTime ?? null, e.detail ? JSON.stringify(e.detail) : null],
+    );
+  }
+}
+
+export interface RequestListFilter {
+  stage?: string;
+  regionId?: string;
+  breached?: boolean;
+  limit: number;
+  offset: number;
+}
+
+export interface RequestSummary {
+  requestId: string;
+  kind: string;
+  severity: string | null;
+  regionId: string;
+  stage: string;
+  customerName: string;
+  technicianId: string | null;
+  receivedAt: string;
+  nextDeadline: string | null;
+  breached: boolean;
+  closedAt: string | null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export async function listRequests(pool: Pool, filter: RequestListFilter): Promise<RequestSummary[]> {
+  const { rows } = await pool.query(
+    `SELECT id, kind, severity, region_id, stage, customer_name, technician_id, received_at, next_deadline, breached, closed_at
+       FROM service_requests
+      WHERE ($1::text IS NULL OR stage = $1) AND ($2::text IS NULL OR region_id = $2) AND ($3::boolean IS NULL OR breached = $3)
+      ORDER BY received_at DESC LIMIT $4 OFFSET $5`,
+    [filter.stage ?? null, filter.regionId ?? null, filter.breached ?? null, filter.limit, filter.offset],
+  );
+  return rows.map((r) => ({
+    requestId: r.id,
+    kind: r.kind,
+    severity: r.severity,
+    regionId: r.region_id,
+    stage: r.stage,
+    customerName: r.customer_name,
+    technicianId: r.technician_id,
+    receivedAt: r.received_at.toISOString(),
+    nextDeadline: iso(r.next_deadline),
+    breached: r.breached,
+    closedAt: iso(r.closed_at),
+  }));
+}
+
+export async function findSnapshot(pool: Pool, requestId: string): Promise<RequestStatus | undefined> {
+  const { rows } = await pool.query<{ snapshot: RequestStatus }>('SELECT snapshot FROM service_requests WHERE id = $1', [requestId]);
+  return rows[0]?.snapshot;
+}
+
+export async function timeline(pool: Pool, requestId: string): Promise<TimelineEvent[]> {
+  const { rows } = await pool.query(
+    'SELECT seq, type, stage, at, actor, on_time, detail FROM request_events WHERE request_id = $1 ORDER BY seq',
+    [requestId],
+  );
+  return rows.map((r) => ({
+    seq: r.seq,
+    type: r.type,
+    stage: r.stage,
+    at: r.at.toISOString(),
+    ...(r.actor !== null && { actor: r.actor }),
+    ...(r.on_time !== null && { onTime: r.on_time }),
+    ...(r.detail !== null && { detail: r.detail }),
+  }));
+}
