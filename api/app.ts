@@ -1,0 +1,39 @@
+/** buildApp(deps): the HTTP API as a function, so tests drive it with app.inject and the server listens. */
+import type { Client } from '@temporalio/client';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Pool } from 'pg';
+import type { RepairPolicy } from '../domain/policy';
+import { openApi } from './plugins/openapi';
+import { actionRoutes } from './routes/actions';
+import { healthRoutes } from './routes/health';
+import { requestRoutes } from './routes/requests';
+
+export interface AppDeps {
+  pool: Pool;
+  temporal: Client;
+  taskQueue: string;
+  logger: Logger;
+  /** The policy new requests start under (each keeps a snapshot). */
+  policy: RepairPolicy;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    deps: AppDeps;
+  }
+}
+
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger,
+    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+  app.decorate('deps', deps);
+  await app.register(openApi);
+  await app.register(healthRoutes);
+  await app.register(requestRoutes);
+  await app.register(actionRoutes);
+  return app as unknown as FastifyInstance;
+}

@@ -1,0 +1,35 @@
+/** HTTP errors with messages a call-centre agent can act on, and the mapping of Temporal's refusals. */
+import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+
+export class HttpError extends Error {
+  constructor(
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Runs an action on a request's workflow and turns Temporal's answers into HTTP: a refused update
+ * is 409 with the workflow's own reason, an unknown request 404, a closed one 409.
+ */
+export async function onRequestWorkflow<T>(temporal: Client, requestId: string, action: () => Promise<T>): Promise<T> {
+  try {
+    return await action();
+  } catch (err) {
+    if (err instanceof WorkflowUpdateFailedError) {
+      const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
+      throw new HttpError(409, cause?.message ?? err.message);
+    }
+    if (!(err instanceof WorkflowNotFoundError) && (err as { code?: number }).code !== 5) throw err;
+    const closed = await temporal.workflow
+      .getHandle(requestId)
+      .describe()
+      .then((d) => d.status.name !== 'RUNNING')
+      .catch(() => undefined);
+    if (closed) throw new HttpError(409, `Request ${requestId} is closed; no further action can be recorded on it.`);
+    throw new HttpError(404, `No request ${requestId} exists; check the request number.`);
+  }
+}

@@ -1,0 +1,24 @@
+/** The OpenAPI document, generated from the route schemas: UI at /docs, JSON at /docs/json. */
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import fp from 'fastify-plugin';
+
+export const openApi = fp(async (app) => {
+  await app.register(swagger, {
+    openapi: {
+      info: {
+        title: 'Service Clock API',
+        version: '0.1.0',
+        description:
+          "Takes a cable-TV operator's customer requests and keeps their time limits: every request is a durable " +
+          'workflow with a timer per limit (rules R1–R29 in shared/domain.md).',
+      },
+      tags: [
+        { name: 'requests', description: 'Intake, lists, live status and timelines' },
+        { name: 'actions', description: 'What technicians, agents and managers record on a request' },
+        { name: 'operations', description: 'Health' },
+      ],
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+});

@@ -1,0 +1,150 @@
+/** Intake (R1, R2), lists, live status and the timeline of requests. */
+import { createHash } from 'node:crypto';
+import { Type } from '@sinclair/typebox';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { FastifyInstance } from 'fastify';
+import { claimRequestNumber } from '../../db/intake';
+import { findStaff, regionExists } from '../../db/organisation';
+import { findSnapshot, listRequests, timeline } from '../../db/requests';
+import type { RepairRequestInput, RequestStatus } from '../../domain/request';
+import { statusQuery } from '../../workflows/messages';
+import type { repairRequest } from '../../workflows/repair-request';
+import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from '../../workflows/search-attributes';
+import { HttpError } from '../errors';
+import { CreateRequestBody, ErrorSchema, ListQuery, RequestList, RequestParams, RequestStatusSchema, TimelineSchema } from '../schemas/requests';
+
+const IdempotencyHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({ minLength: 1, maxLength: 200, description: 'Retrying a POST with the same key returns the same request' }),
+  ),
+});
+
+const bodyHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
+
+export async function requestRoutes(plain: FastifyInstance): Promise<void> {
+  const app = plain.withTypeProvider<TypeBoxTypeProvider>();
+  const { pool, temporal, taskQueue, policy } = app.deps;
+
+  /** Live state from the workflow; the last recorded snapshot when the workflow cannot answer. */
+  async function currentStatus(requestId: string): Promise<RequestStatus> {
+    try {
+      return await temporal.workflow.getHandle(requestId).query(statusQuery);
+    } catch (err) {
+      const recorded = await findSnapshot(pool, requestId);
+      if (recorded) return recorded;
+      if (err instanceof WorkflowNotFoundError) throw new HttpError(404, `No request ${requestId} exists; check the request number.`);
+      throw err;
+    }
+  }
+
+  app.post(
+    '/requests',
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Take a fault-repair request; starts its clock',
+        description:
+          'The first-contact owner (R1) is recorded. The job SMS goes to the region on-duty technician within 3 minutes (R4). ' +
+          'Send an Idempotency-Key header to make retries safe: the same key returns the same request.',
+        headers: IdempotencyHeaders,
+        body: CreateRequestBody,
+        response: { 201: RequestStatusSchema, 200: RequestStatusSchema, 400: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body;
+      if (!(await regionExists(pool, body.regionId))) {
+        throw new HttpError(422, `Unknown region "${body.regionId}"; choose the region that covers the customer's address.`);
+      }
+      if (!(await findStaff(pool, body.firstContactStaffId))) {
+        throw new HttpError(422, `Unknown staff id "${body.firstContactStaffId}" in firstContactStaffId.`);
+      }
+      const claim = await claimRequestNumber(pool, new Date(), bodyHash(body), req.headers['idempotency-key']);
+      if (claim.outcome === 'key-reused') {
+        throw new HttpError(
+          409,
+          `This Idempotency-Key was already used for request ${claim.requestId} with different details; use a new key for a new request.`,
+        );
+      }
+      const input: RepairRequestInput = {
+        requestId: claim.requestId,
+        customer: body.customer,
+        regionId: body.regionId,
+        faultDescription: body.faultDescription,
+        severity: body.severity,
+        firstContactStaffId: body.firstContactStaffId,
+        policy,
+      };
+      try {
+        await temporal.workflow.start<typeof repairRequest>('repairRequest', {
+          workflowId: claim.requestId,
+          taskQueue,
+          args: [input],
+          // A retried POST finds the run it started; a closed one is never started again.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          staticSummary: `${body.severity} fault in ${body.regionId}: ${body.faultDescription}`.slice(0, 200),
+          typedSearchAttributes: [
+            { key: REQUEST_KIND, value: 'fault_repair' },
+            { key: REGION_ID, value: body.regionId },
+            { key: REQUEST_STAGE, value: 'dispatch' },
+            { key: NEXT_DEADLINE, value: new Date(Date.now() + policy.dispatchLimitMinutes * 60_000) },
+            { key: BREACHED, value: false },
+          ],
+        });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      }
+      const status = await currentStatus(claim.requestId);
+      reply.code(claim.outcome === 'new' ? 201 : 200);
+      if (claim.outcome === 'replay') reply.header('idempotent-replayed', 'true');
+      return status;
+    },
+  );
+
+  app.get(
+    '/requests',
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'List requests, newest first, by stage, region and breach',
+        querystring: ListQuery,
+        response: { 200: RequestList, 400: ErrorSchema },
+      },
+    },
+    async (req) => ({ requests: await listRequests(pool, req.query) }),
+  );
+
+  app.get(
+    '/requests/:id',
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'The live state of a request: stage, deadlines, breaches, extensions',
+        params: RequestParams,
+        response: { 200: RequestStatusSchema, 400: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (req) => currentStatus(req.params.id),
+  );
+
+  app.get(
+    '/requests/:id/timeline',
+    {
+      schema: {
+        tags: ['requests'],
+        summary: 'Every stage of a request: who, when, on time or breached',
+        params: RequestParams,
+        response: { 200: TimelineSchema, 400: ErrorSchema, 404: ErrorSchema },
+      },
+    },
+    async (req) => {
+      const events = await timeline(pool, req.params.id);
+      if (events.length === 0 && !(await findSnapshot(pool, req.params.id))) {
+        await currentStatus(req.params.id); // 404 unless the workflow exists and has not recorded yet
+      }
+      return { requestId: req.params.id, events };
+    },
+  );
+}
