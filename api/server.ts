@@ -1,0 +1,35 @@
+/** The API process (docker-compose's `api` service): listens until SIGINT/SIGTERM, then closes cleanly. */
+import { Client, Connection } from '@temporalio/client';
+import { loadConfig } from '../config';
+import { createLogger } from '../config/logger';
+import { migrate } from '../db/migrate';
+import { createPool } from '../db/pool';
+import { DEFAULT_REPAIR_POLICY } from '../domain/policy';
+import { buildApp } from './app';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger(config.logLevel, 'api');
+  const pool = createPool(config.databaseUrl);
+  await migrate(pool);
+  const connection = await Connection.connect({ address: config.temporalAddress });
+  const temporal = new Client({ connection, namespace: config.temporalNamespace });
+  const app = await buildApp({ pool, temporal, taskQueue: config.taskQueue, logger, policy: DEFAULT_REPAIR_POLICY });
+  app.addHook('onClose', async () => {
+    await connection.close();
+    await pool.end();
+  });
+  await app.listen({ host: config.host, port: config.port });
+
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.info({ signal }, 'api stopping');
+      app.close().then(() => process.exit(0), () => process.exit(1));
+    });
+  }
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});

@@ -1,0 +1,169 @@
+/**
+ * Bad input gets a clear 4xx and loses nothing: malformed bodies (400 naming the field), unknown
+ * regions, staff and requests, and actions the request's state does not allow (R13 managers only).
+ */
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { http, startService, type RunningService } from '../support/service';
+
+let service: RunningService;
+let api: ReturnType<typeof http>;
+
+beforeAll(async () => {
+  service = await startService();
+  api = http(service.baseUrl);
+  // A region whose roster is empty keeps its requests at the dispatch stage.
+  await service.pool.query(`INSERT INTO regions (id, name, branch_id, customer_manager_id) VALUES ('empty', 'Nobody on duty', 'city', 'cm-north')
+    ON CONFLICT DO NOTHING`);
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+const valid = {
+  customer: { name: 'Li Wei', phone: '13800000001', address: '12 Renmin Road, Flat 301' },
+  regionId: 'north',
+  faultDescription: 'No signal on all channels',
+  severity: 'general',
+  firstContactStaffId: 'agent-1',
+};
+
+async function requestCount(): Promise<number> {
+  return (await service.pool.query('SELECT coalesce(sum(last_value), 0)::int AS n FROM request_counters')).rows[0].n;
+}
+
+async function timelineLength(requestId: string): Promise<number> {
+  return (await service.pool.query('SELECT count(*)::int AS n FROM request_events WHERE request_id = $1', [requestId])).rows[0].n;
+}
+
+async function untilStage(requestId: string, stage: string) {
+  return vi.waitFor(
+    async () => {
+      const res = await api.get(`/requests/${requestId}`);
+      if (res.body.stage !== stage) throw new Error(`stage is ${res.body.stage}, waiting for ${stage}`);
+      return res.body;
+    },
+    { timeout: 30_000, interval: 100 },
+  );
+}
+
+describe('malformed or unknown input on intake', () => {
+  it('answers 400 naming the missing or bad field, and draws no request number', async () => {
+    const before = await requestCount();
+    const missing = await api.post('/requests', { ...valid, customer: { name: 'Li Wei', address: 'x road 1' } });
+    expect(missing.status).toBe(400);
+    expect(missing.body.message).toContain('phone');
+
+    const badSeverity = await api.post('/requests', { ...valid, severity: 'catastrophic' });
+    expect(badSeverity.status).toBe(400);
+    expect(badSeverity.body.message).toContain('severity');
+
+    const badPhone = await api.post('/requests', { ...valid, customer: { ...valid.customer, phone: 'call me' } });
+    expect(badPhone.status).toBe(400);
+    expect(badPhone.body.message).toContain('phone');
+
+    const notJson = await fetch(`${service.baseUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    expect(notJson.status).toBe(400);
+    expect(await requestCount()).toBe(before);
+  });
+
+  it('answers 422 for an unknown region or first-contact staff member', async () => {
+    const region = await api.post('/requests', { ...valid, regionId: 'atlantis' });
+    expect(region.status).toBe(422);
+    expect(region.body.message).toMatch(/Unknown region "atlantis"/);
+    const staff = await api.post('/requests', { ...valid, firstContactStaffId: 'ghost' });
+    expect(staff.status).toBe(422);
+    expect(staff.body.message).toMatch(/Unknown staff id "ghost"/);
+  });
+
+  it('refuses an Idempotency-Key reused for a different request', async () => {
+    const key = `reuse-${Date.now()}`;
+    const first = await api.post('/requests', valid, { 'idempotency-key': key });
+    expect(first.status).toBe(201);
+    const other = await api.post('/requests', { ...valid, faultDescription: 'Remote control broken' }, { 'idempotency-key': key });
+    expect(other.status).toBe(409);
+    expect(other.body.message).toContain(first.body.requestId);
+  });
+});
+
+describe('actions the state does not allow', () => {
+  it('refuses contact before dispatch and a decision nobody asked for, changing nothing', async () => {
+    const created = await api.post('/requests', { ...valid, regionId: 'empty' });
+    const requestId = created.body.requestId;
+    const visitAt = new Date(Date.now() + 3_600_000).toISOString();
+    await vi.waitFor(async () => expect(await timelineLength(requestId)).toBe(1), { timeout: 10_000 });
+
+    const contact = await api.post(`/requests/${requestId}/contact`, { technicianId: 'tech-north-1', visitAt });
+    expect(contact.status).toBe(409);
+    expect(contact.body.message).toMatch(/has not been dispatched/);
+
+    const decision = await api.post(`/requests/${requestId}/extension-decision`, { managerId: 'cm-north', approve: true });
+    expect(decision.status).toBe(409);
+    expect(decision.body.message).toMatch(/No extension has been requested/);
+
+    const status = await api.get(`/requests/${requestId}`);
+    expect(status.body).toMatchObject({ stage: 'dispatch', extensions: [] });
+    expect(status.body.visitAt).toBeUndefined();
+    expect(await timelineLength(requestId)).toBe(1);
+    await service.client.workflow.getHandle(requestId).terminate('test done');
+  });
+
+  it('lets only a manager decide an extension (R13) and only the assigned technician report', async () => {
+    const created = await api.post('/requests', valid);
+    const requestId = created.body.requestId;
+    await untilStage(requestId, 'contact');
+    const stranger = await api.post(`/requests/${requestId}/contact`, {
+      technicianId: 'tech-south-1',
+      visitAt: new Date(Date.now() + 3_600_000).toISOString(),
+    });
+    expect(stranger.status).toBe(409);
+    expect(stranger.body.message).toMatch(/not assigned/);
+
+    await api.post(`/requests/${requestId}/contact`, { technicianId: 'tech-north-1', visitAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await untilStage(requestId, 'arrival');
+    await api.post(`/requests/${requestId}/arrival`, { technicianId: 'tech-north-1' });
+    const atResolution = await untilStage(requestId, 'resolution');
+    const newDeadline = new Date(Date.parse(atResolution.deadlines.resolution) + 86_400_000).toISOString();
+    const asked = await api.post(`/requests/${requestId}/extension-requests`, { technicianId: 'tech-north-1', newDeadline, reason: 'Amplifier on order' });
+    expect(asked.status).toBe(200);
+    expect(asked.body.pendingExtension).toMatchObject({ newDeadline, requestedBy: 'tech-north-1' });
+
+    const byTechnician = await api.post(`/requests/${requestId}/extension-decision`, { managerId: 'tech-north-2', approve: true });
+    expect(byTechnician.status).toBe(403);
+    expect(byTechnician.body.message).toMatch(/Only a manager/);
+    expect((await api.get(`/requests/${requestId}`)).body.deadlines.resolution).toBe(atResolution.deadlines.resolution);
+
+    const byManager = await api.post(`/requests/${requestId}/extension-decision`, { managerId: 'cm-north', approve: true, note: 'OK' });
+    expect(byManager.status).toBe(200);
+    expect(byManager.body.deadlines.resolution).toBe(newDeadline);
+    await service.client.workflow.getHandle(requestId).terminate('test done');
+  });
+
+  it('answers 404 for an unknown request, 400 for a malformed number, and 409 for resolving a closed request', async () => {
+    const unknown = await api.post('/requests/SR-20000101-999999/resolution', { technicianId: 'tech-north-1' });
+    expect(unknown.status).toBe(404);
+    expect(unknown.body.message).toMatch(/No request SR-20000101-999999/);
+    expect((await api.get('/requests/SR-20000101-999999')).status).toBe(404);
+    const malformed = await api.get('/requests/12345');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.message).toContain('id');
+
+    const created = await api.post('/requests', valid);
+    const requestId = created.body.requestId;
+    await untilStage(requestId, 'contact');
+    await api.post(`/requests/${requestId}/contact`, { technicianId: 'tech-north-1', visitAt: new Date(Date.now() + 60_000).toISOString() });
+    await untilStage(requestId, 'arrival');
+    await api.post(`/requests/${requestId}/arrival`, { technicianId: 'tech-north-1' });
+    await untilStage(requestId, 'resolution');
+    await api.post(`/requests/${requestId}/resolution`, { technicianId: 'tech-north-1' });
+    await untilStage(requestId, 'callback');
+    await api.post(`/requests/${requestId}/callback`, { agentId: 'agent-2', satisfaction: 4, faultResolved: true });
+    await untilStage(requestId, 'closed');
+    await service.client.workflow.getHandle(requestId).result();
+    const events = await timelineLength(requestId);
+
+    const again = await api.post(`/requests/${requestId}/resolution`, { technicianId: 'tech-north-1' });
+    expect(again.status).toBe(409);
+    expect(again.body.message).toMatch(/closed/);
+    expect(await timelineLength(requestId)).toBe(events);
+  });
+});
