@@ -10,7 +10,7 @@ import { buildApp } from './app';
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'api');
-  const pool = createPool(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, (err) => logger.warn({ err }, 'idle database connection lost'));
   await migrate(pool);
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });

@@ -1,8 +1,13 @@
 import pg from 'pg';
 
-// Timestamps travel as ISO strings in the app; let pg return timestamptz as Date and we format.
-export function createPool(connectionString: string): pg.Pool {
-  return new pg.Pool({ connectionString, max: 10 });
+/**
+ * A pool whose idle-client errors (the server restarting or shutting down first on Ctrl-C) are
+ * reported rather than crashing the process; the next query reconnects.
+ */
+export function createPool(connectionString: string, onIdleError: (err: Error) => void = () => undefined): pg.Pool {
+  const pool = new pg.Pool({ connectionString, max: 10 });
+  pool.on('error', onIdleError);
+  return pool;
 }
 
 export type { Pool, PoolClient } from 'pg';

@@ -14,7 +14,7 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, 'worker');
   installTemporalRuntime(logger);
-  const pool = createPool(config.databaseUrl);
+  const pool = createPool(config.databaseUrl, (err) => logger.warn({ err }, 'idle database connection lost'));
   await migrate(pool);
   const client = await Connection.connect({ address: config.temporalAddress });
   await registerSearchAttributes(client, config.temporalNamespace);

@@ -142,7 +142,7 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
   function breach(stage: RepairStage, deadline: number): void {
     const rule = STAGE_RULES[stage];
     const breachedAt = iso(Date.now());
-    const cycle = stage === 'resolution' || stage === 'callback' ? state.cycle : 0;
+    const cycle = state.cycle;
     state.breaches.push({ stage, cycle, rule: rule.rule, deadline: iso(deadline), breachedAt });
     note('breached', { stage, onTime: false, detail: { rule: rule.rule, deadline: iso(deadline) } });
     publishSearchAttributes();
@@ -161,23 +161,45 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
     );
   }
 
-  /** Runs one timed stage: waits until it is met, re-arming when its deadline moves; escalates once if missed. */
-  async function superviseStage(stage: RepairStage, met: () => boolean): Promise<void> {
-    state.stage = stage;
+  /**
+   * Supervises the current stage until a handler moves the request on: waits for its deadline,
+   * re-arming when the deadline moves (an approved extension), and escalates once if it passes.
+   */
+  async function superviseStage(stage: RepairStage): Promise<void> {
+    const cycle = state.cycle;
+    const left = () => state.stage !== stage || state.cycle !== cycle;
     publishSearchAttributes();
     const rule = STAGE_RULES[stage];
-    while (!met()) {
+    while (!left()) {
       const due = deadlineOf(stage);
       const remaining = due - Date.now();
       if (remaining > 0) {
-        await condition(() => met() || deadlineOf(stage) !== due, remaining, {
+        await condition(() => left() || deadlineOf(stage) !== due, remaining, {
           summary: `${rule.rule} ${stage} deadline: ${rule.limit}`,
         });
       } else {
         breach(stage, due);
-        await condition(met);
+        await condition(left);
       }
     }
+  }
+
+  // ---- Transitions: a handler that completes a stage moves the request on at once, so the
+  // answer to the caller, the recorded row and the search attributes all show the new stage.
+  function close(): void {
+    state.stage = 'closed';
+    state.closedAt = iso(Date.now());
+    note('closed', { actor: input.firstContactStaffId });
+  }
+  function reopen(): void {
+    // R17: the fault is not gone; back to resolution with a fresh deadline.
+    state.cycle += 1;
+    state.stage = 'resolution';
+    state.resolvedAt = undefined;
+    state.callback = undefined;
+    state.deadlines.resolution = iso(Date.now() + policy.resolutionLimitHours[input.severity] * HOUR_MS);
+    delete state.deadlines.callback;
+    note('reopened', { detail: { cycle: state.cycle, resolutionDeadline: state.deadlines.resolution } });
   }
 
   // ---- Guards shared by the update validators: each names what the state does not allow.
@@ -206,7 +228,8 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
     if (state.technician) return; // a manual dispatch and the roster raced: the first one holds
     state.technician = technician;
     state.deadlines.contact = iso(Date.now() + policy.contactLimitMinutes * MINUTE_MS);
-    note('dispatched', { stage: 'dispatch', actor, onTime: onTime('dispatch'), detail: { technician } });
+    note('dispatched', { actor, onTime: onTime('dispatch'), detail: { technician } });
+    state.stage = 'contact';
   }
   function startAutoDispatch(): void {
     autoDispatch = new CancellationScope();
@@ -252,6 +275,7 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
       state.visitAt = new Date(visitAt).toISOString();
       state.deadlines.arrival = iso(Date.parse(visitAt) + policy.arrivalGraceMinutes * MINUTE_MS);
       note('contacted', { actor: technicianId, onTime: onTime('contact'), detail: { visitAt: state.visitAt } });
+      state.stage = 'arrival';
       return snapshot();
     },
     {
@@ -273,6 +297,7 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
     ({ technicianId }) => {
       state.arrivedAt = iso(Date.now());
       note('arrived', { actor: technicianId, onTime: onTime('arrival') });
+      state.stage = 'resolution';
       return snapshot();
     },
     {
@@ -293,6 +318,12 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
         state.pendingExtension = undefined;
       }
       note('resolved', { actor: technicianId, onTime: onTime('resolution'), detail: text ? { note: text } : undefined });
+      if (state.callbackDue) {
+        state.deadlines.callback = iso(Date.now() + policy.callbackLimitHours * HOUR_MS);
+        state.stage = 'callback';
+      } else {
+        close();
+      }
       return snapshot();
     },
     {
@@ -359,6 +390,8 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
     ({ agentId, satisfaction, faultResolved, note: text }) => {
       state.callback = { agentId, at: iso(Date.now()), satisfaction, faultResolved, note: text };
       note('callback_recorded', { actor: agentId, onTime: onTime('callback'), detail: { satisfaction, faultResolved, note: text } });
+      if (faultResolved) close();
+      else reopen();
       return snapshot();
     },
     { validator: (_action) => requireStage('callback', 'recording a callback') },
@@ -366,34 +399,12 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
 
   setHandler(statusQuery, snapshot);
 
-  // ---- The request's course
+  // ---- The request's course: each stage is supervised until a handler moves it on.
   note('received', { actor: input.firstContactStaffId, detail: { severity: input.severity, policyVersion: policy.version } });
   startAutoDispatch();
-  await superviseStage('dispatch', () => state.technician !== undefined);
-  autoDispatch.cancel();
-
-  await superviseStage('contact', () => state.visitAt !== undefined);
-  await superviseStage('arrival', () => state.arrivedAt !== undefined);
-
-  for (;;) {
-    await superviseStage('resolution', () => state.resolvedAt !== undefined);
-    if (!state.callbackDue) break;
-    state.deadlines.callback = iso(Date.parse(state.resolvedAt!) + policy.callbackLimitHours * HOUR_MS);
-    await superviseStage('callback', () => state.callback !== undefined);
-    if (state.callback!.faultResolved) break;
-    // R17: the fault is not gone; back to resolution with a fresh deadline.
-    state.cycle += 1;
-    state.stage = 'resolution';
-    state.resolvedAt = undefined;
-    state.callback = undefined;
-    state.deadlines.resolution = iso(Date.now() + policy.resolutionLimitHours[input.severity] * HOUR_MS);
-    delete state.deadlines.callback;
-    note('reopened', { detail: { cycle: state.cycle, resolutionDeadline: state.deadlines.resolution } });
+  while (state.stage !== 'closed') {
+    await superviseStage(state.stage);
   }
-
-  state.stage = 'closed';
-  state.closedAt = iso(Date.now());
-  note('closed', { actor: input.firstContactStaffId });
   publishSearchAttributes();
   await Promise.all(escalations);
   await condition(() => unsaved.length === 0 && !saving && allHandlersFinished());

@@ -58,6 +58,14 @@ describe('a whole repair lifecycle over HTTP', () => {
     // R4: the job SMS went to the on-duty technician of the region, with what they need.
     const dispatched = await untilStage(requestId, 'contact');
     expect(dispatched.technician.staffId).toBe('tech-north-1');
+    // The registry row that lists read follows the stage.
+    await vi.waitFor(
+      async () => {
+        const { rows } = await service.pool.query('SELECT stage FROM service_requests WHERE id = $1', [requestId]);
+        expect(rows[0]?.stage).toBe('contact');
+      },
+      { timeout: 10_000, interval: 100 },
+    );
     const jobs = await service.pool.query(`SELECT recipient_staff_id, body, status FROM sms_outbox WHERE request_id = $1 AND purpose = 'job'`, [
       requestId,
     ]);
@@ -70,7 +78,7 @@ describe('a whole repair lifecycle over HTTP', () => {
     const visitAt = new Date(Date.now() + 3_600_000).toISOString();
     const contacted = await api.post(`/requests/${requestId}/contact`, { technicianId: 'tech-north-1', visitAt });
     expect(contacted.status).toBe(200);
-    expect(contacted.body.stage).toBe('contact'); // the update answers before the workflow moves on
+    expect(contacted.body.stage).toBe('arrival'); // the answer shows the request moved on
     expect(contacted.body.visitAt).toBe(visitAt);
     await untilStage(requestId, 'arrival');
     expect((await api.post(`/requests/${requestId}/arrival`, { technicianId: 'tech-north-1' })).status).toBe(200);
