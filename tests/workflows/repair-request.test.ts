@@ -4,6 +4,8 @@
  * (R17), and refusals of actions the state does not allow. Activities are mocked here; the real
  * ones are tested against PostgreSQL in tests/integration.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -24,6 +26,7 @@ import {
 } from '../../workflows/messages';
 import { repairRequest } from '../../workflows/repair-request';
 import { repairInput } from '../support/fixtures';
+import { historyToJson } from '../support/histories';
 import { testServerExecutable } from '../support/temporal';
 import { registerSearchAttributes } from '../../worker/search-attributes';
 import { WORKFLOWS_PATH } from '../../worker/workflows-path';
@@ -92,6 +95,8 @@ async function scenario(
   input: RepairRequestInput,
   fake: ReturnType<typeof fakeActivities>,
   body: (handle: Handle) => Promise<void>,
+  /** With RECORD_HISTORIES=1, the run's history is saved as tests/histories/<name>.json for replay tests. */
+  recordAs?: string,
 ): Promise<void> {
   const taskQueue = `test-${input.requestId}`;
   const worker = await Worker.create({
@@ -104,6 +109,9 @@ async function scenario(
     const handle = await env.client.workflow.start(repairRequest, { workflowId: input.requestId, taskQueue, args: [input] });
     try {
       await body(handle);
+      if (recordAs && process.env.RECORD_HISTORIES === '1') {
+        writeFileSync(path.join(__dirname, '..', 'histories', `${recordAs}.json`), historyToJson(await handle.fetchHistory()));
+      }
     } finally {
       // A run left open would fire timers with no worker polling, and the test server does not
       // skip time while a workflow task waits: end it so later tests can skip time.
@@ -176,7 +184,7 @@ describe('repair on report, every stage on time', () => {
       const eventCount = history.events?.length ?? 0;
       console.log(`on-time lifecycle history: ${eventCount} events`);
       expect(eventCount).toBeLessThan(80);
-    });
+    }, 'on-time-lifecycle');
   });
 
   it('starts the resolution clock at 72 hours for a major fault (R8)', async () => {
@@ -231,7 +239,7 @@ describe('each stage breached', () => {
       expect(fake.calls.escalations).toHaveLength(1);
       const dispatched = fake.calls.events.find((e) => e.type === 'dispatched');
       expect(dispatched).toMatchObject({ actor: 'agent-1', onTime: false });
-    });
+    }, 'dispatch-breach-manual-dispatch');
   });
 
   it('contact (R6): no contact within 20 minutes of dispatch alerts against the technician', async () => {
@@ -317,7 +325,7 @@ describe('extensions (R13)', () => {
       await env.sleep(20 * HOUR_MS); // past the new one
       await untilEscalations(fake, 1);
       expect(fake.calls.escalations[0]).toMatchObject({ stage: 'resolution', deadline: newDeadline });
-    });
+    }, 'extension-approved-then-breach');
   });
 
   it('a rejected extension leaves the deadline, which then breaches', async () => {
@@ -362,7 +370,7 @@ describe('callback that reopens (R17)', () => {
         'received', 'dispatched', 'contacted', 'arrived', 'resolved', 'callback_recorded', 'reopened',
         'resolved', 'callback_recorded', 'closed',
       ]);
-    });
+    }, 'callback-reopens');
   });
 });
 
