@@ -12,11 +12,11 @@ ENV NODE_ENV=production \
 
 WORKDIR /app
 
-# Dependencies first, so source edits reuse this layer. `npm ci` never prompts; under npm 11
+# Dependencies first, so source edits reuse this layer (`npm install`, not `npm ci`: see .ci/run). Under npm 11
 # the package.json "allowScripts" block approves the install scripts up front.
 # Dev dependencies (vitest, typescript, type packages) stay out of the image.
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev && npm cache clean --force
+RUN npm install --omit=dev && npm cache clean --force
 
 COPY . .
 

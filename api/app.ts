@@ -4,7 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
-import type { RepairPolicy } from '../domain/policy';
+import { policyProblems, type RepairPolicy } from '../domain/policy';
 import { openApi } from './plugins/openapi';
 import { actionRoutes } from './routes/actions';
 import { healthRoutes } from './routes/health';
@@ -26,6 +26,8 @@ declare module 'fastify' {
 }
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const problems = policyProblems(deps.policy);
+  if (problems.length > 0) throw new Error(`The repair policy is invalid: ${problems.join('; ')}`);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
     ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BreachNotice, DispatchJob, ServiceActivities } from '../../activities/types';
 import { HOUR_MS, MINUTE_MS } from '../../domain/policy';
@@ -38,6 +38,8 @@ let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
 
 beforeAll(async () => {
+  // Retries of the mocked activities are expected here; keep the SDK's warnings out of the output.
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
   env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
   await registerSearchAttributes(env.connection, env.namespace ?? 'default');
   bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger() });
