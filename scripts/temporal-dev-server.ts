@@ -3,8 +3,20 @@
  * tests. State goes to a SQLite file when `dbFile` is given, else it lives in memory.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
+import net from 'node:net';
 import { Connection } from '@temporalio/client';
 import { devServerSearchAttributeFlags } from '../worker/search-attributes';
+
+function portInUse(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 export interface DevServerHandle {
   address: string;
@@ -24,7 +36,16 @@ export async function startDevServer(options: {
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   args.push(...devServerSearchAttributeFlags());
 
+  if (await portInUse(options.port)) {
+    throw new Error(
+      `Port ${options.port} is already in use: another Temporal server may be running. ` +
+        `Stop it, or set TEMPORAL_ADDRESS=localhost:${options.port} to use it.`,
+    );
+  }
   const child: ChildProcess = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Never leave the server behind if this process dies before stopping it.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const output: string[] = [];
   const collect = (chunk: Buffer) => {
     const text = chunk.toString();
@@ -43,6 +64,7 @@ export async function startDevServer(options: {
       const connection = await Connection.connect({ address, connectTimeout: 1000 });
       await connection.workflowService.getSystemInfo({});
       await connection.close();
+      if (child.exitCode !== null) continue; // answered by someone else; reported above
       break;
     } catch (err) {
       if (Date.now() > deadline) {
@@ -55,6 +77,7 @@ export async function startDevServer(options: {
   return {
     address,
     async stop() {
+      process.off('exit', killOnExit);
       if (child.exitCode !== null) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);

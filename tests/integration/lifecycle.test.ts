@@ -2,6 +2,7 @@
  * The real path: HTTP → Fastify → Temporal dev server → worker → PostgreSQL, over a whole
  * on-time repair lifecycle (R1, R4, R6, R8, R16), checked in the database and over HTTP.
  */
+import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { http, startService, type RunningService } from '../support/service';
 
@@ -117,6 +118,19 @@ describe('a whole repair lifecycle over HTTP', () => {
     const list = await api.get(`/requests?stage=closed&regionId=north`);
     expect(list.status).toBe(200);
     expect(list.body.requests.map((r: { requestId: string }) => r.requestId)).toContain(requestId);
+
+    // In the Temporal UI every timer says which limit it enforces.
+    const history = await service.client.workflow.getHandle(requestId).fetchHistory();
+    const timerSummaries = (history.events ?? [])
+      .filter((e) => e.timerStartedEventAttributes)
+      .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
+    expect(timerSummaries).toEqual([
+      'R4 dispatch deadline: job SMS to the on-duty technician',
+      'R6 contact deadline: technician contacts the customer',
+      'R6 arrival deadline: technician arrives at the agreed time',
+      'R8 resolution deadline: fault resolved',
+      'R16 callback deadline: customer called back',
+    ]);
 
     // The closed request still answers with its final state.
     const final = await api.get(`/requests/${requestId}`);
