@@ -2,11 +2,12 @@
 import type { ActivityDeps } from './deps';
 import { dispatchActivities } from './dispatch';
 import { escalationActivities } from './escalation';
+import { firstContactActivities } from './first-contact';
 import { recordActivities } from './records';
 import type { ServiceActivities } from './types';
 
 export function createActivities(deps: ActivityDeps): ServiceActivities {
-  return { ...recordActivities(deps), ...dispatchActivities(deps), ...escalationActivities(deps) };
+  return { ...recordActivities(deps), ...dispatchActivities(deps), ...escalationActivities(deps), ...firstContactActivities(deps) };
 }
 
 export type { ActivityDeps } from './deps';

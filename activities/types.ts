@@ -28,6 +28,12 @@ export interface EscalationOutcome {
   alerted: string[];
 }
 
+export interface ClosingNotice {
+  requestId: string;
+  firstContactStaffId: string;
+  summary: string;
+}
+
 export interface ServiceActivities {
   /** Writes the request's registry row and appends timeline events; idempotent per (request, seq). */
   recordProgress(snapshot: RequestStatus, events: TimelineEvent[]): Promise<void>;
@@ -37,4 +43,6 @@ export interface ServiceActivities {
   dispatchToTechnician(job: DispatchJob & { technicianId: string }): Promise<AssignedTechnician>;
   /** Alerts the stage's leaders and writes the accountability record, once per breach. */
   escalateBreach(notice: BreachNotice): Promise<EscalationOutcome>;
+  /** R1: the staff member who took the request is told when it closes; once per request. */
+  notifyFirstContact(notice: ClosingNotice): Promise<void>;
 }

@@ -5,10 +5,14 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import { policyProblems, type RepairPolicy } from '../domain/policy';
+import { authentication } from './plugins/auth';
 import { openApi } from './plugins/openapi';
+import { accountabilityRoutes } from './routes/accountability';
 import { actionRoutes } from './routes/actions';
 import { healthRoutes } from './routes/health';
+import { orgRoutes } from './routes/org';
 import { requestRoutes } from './routes/requests';
+import { rosterRoutes } from './routes/roster';
 
 export interface AppDeps {
   pool: Pool;
@@ -34,8 +38,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('deps', deps);
   await app.register(openApi);
+  await app.register(authentication);
   await app.register(healthRoutes);
   await app.register(requestRoutes);
   await app.register(actionRoutes);
+  await app.register(orgRoutes);
+  await app.register(rosterRoutes);
+  await app.register(accountabilityRoutes);
   return app as unknown as FastifyInstance;
 }

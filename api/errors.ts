@@ -1,6 +1,7 @@
 /** HTTP errors with messages a call-centre agent can act on, and the mapping of Temporal's refusals. */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import { NOT_YOUR_JOB } from '../workflows/messages';
 
 export class HttpError extends Error {
   constructor(
@@ -13,7 +14,8 @@ export class HttpError extends Error {
 
 /**
  * Runs an action on a request's workflow and turns Temporal's answers into HTTP: a refused update
- * is 409 with the workflow's own reason, an unknown request 404, a closed one 409.
+ * is 409 with the workflow's own reason (403 when the job is someone else's), an unknown request 404,
+ * a closed one 409.
  */
 export async function onRequestWorkflow<T>(temporal: Client, requestId: string, action: () => Promise<T>): Promise<T> {
   try {
@@ -21,7 +23,7 @@ export async function onRequestWorkflow<T>(temporal: Client, requestId: string, 
   } catch (err) {
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
-      throw new HttpError(409, cause?.message ?? err.message);
+      throw new HttpError(cause?.type === NOT_YOUR_JOB ? 403 : 409, cause?.message ?? err.message);
     }
     if (!(err instanceof WorkflowNotFoundError) && (err as { code?: number }).code !== 5) throw err;
     const closed = await temporal.workflow
@@ -32,4 +34,12 @@ export async function onRequestWorkflow<T>(temporal: Client, requestId: string, 
     if (closed) throw new HttpError(409, `Request ${requestId} is closed; no further action can be recorded on it.`);
     throw new HttpError(404, `No request ${requestId} exists; check the request number.`);
   }
+}
+
+/** A write refused by a foreign key or check constraint names what was wrong, as a 422. */
+export function databaseRefusal(err: unknown): HttpError | undefined {
+  const e = err as { code?: string; detail?: string; constraint?: string };
+  if (e.code === '23503') return new HttpError(422, `Unknown reference: ${e.detail ?? e.constraint}`);
+  if (e.code === '23514') return new HttpError(422, `Not allowed by rule ${e.constraint}`);
+  return undefined;
 }

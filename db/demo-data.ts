@@ -4,7 +4,11 @@
  * leaders and a supervisor. Idempotent: running it again changes nothing.
  */
 import type { Pool } from 'pg';
+import { storeApiKey } from './api-keys';
 import { inTransaction } from './pool';
+
+/** Demo credentials, printed by `npm start`: for trying the product only; issue real keys with POST /staff/{id}/api-keys. */
+export const demoApiKey = (staffId: string) => `demo-${staffId}`;
 
 export const DEMO_STAFF = [
   { id: 'agent-1', name: 'Chen Jing', role: 'agent', phone: '13700000001', region: null },
@@ -18,6 +22,7 @@ export const DEMO_STAFF = [
   { id: 'leader-city', name: 'Wu Gang', role: 'branch_leader', phone: '13700000030', region: null },
   { id: 'leader-company', name: 'Huang Lei', role: 'company_leader', phone: '13700000040', region: null },
   { id: 'supervisor-1', name: 'Xu Fang', role: 'supervisor', phone: '13700000050', region: null },
+  { id: 'admin-1', name: 'Ma Jun', role: 'admin', phone: '13700000060', region: null },
 ] as const;
 
 export const DEMO_REGIONS = [
@@ -27,7 +32,7 @@ export const DEMO_REGIONS = [
 
 export async function loadDemoData(pool: Pool, now = new Date()): Promise<void> {
   await inTransaction(pool, async (db) => {
-    await db.query(`INSERT INTO branches (id, name, leader_id) VALUES ('city', 'City branch', 'leader-city') ON CONFLICT DO NOTHING`);
+    await db.query(`INSERT INTO branches (id, name, leader_id, company_id) VALUES ('city', 'City branch', 'leader-city', 'company') ON CONFLICT DO NOTHING`);
     for (const r of DEMO_REGIONS) {
       await db.query(
         'INSERT INTO regions (id, name, branch_id, customer_manager_id, households) VALUES ($1,$2,$3,$4,$5) ON CONFLICT DO NOTHING',
@@ -40,15 +45,28 @@ export async function loadDemoData(pool: Pool, now = new Date()): Promise<void> 
         [s.id, s.name, s.role, s.phone, s.region, 'city'],
       );
     }
-    // Round-the-clock demo shifts for a year from now, unless one already covers this moment.
-    const shifts: Array<[string, string | null]> = [...DEMO_REGIONS.map((r) => [r.onDuty, r.id] as [string, string]), ['cc-leader-1', null]];
-    for (const [staffId, regionId] of shifts) {
+    for (const r of DEMO_REGIONS) {
       await db.query(
-        `INSERT INTO duty_shifts (staff_id, region_id, starts_at, ends_at)
-         SELECT $1, $2, $3::timestamptz - interval '1 day', $3::timestamptz + interval '365 days'
-          WHERE NOT EXISTS (SELECT 1 FROM duty_shifts WHERE staff_id = $1 AND starts_at <= $3 AND ends_at > $3)`,
-        [staffId, regionId, now],
+        `INSERT INTO region_managers (region_id, staff_id, valid_from)
+         SELECT $1, $2, $3 WHERE NOT EXISTS (SELECT 1 FROM region_managers WHERE region_id = $1)`,
+        [r.id, r.manager, now],
       );
     }
+    // Round-the-clock demo shifts for a year from now, unless one already covers this moment.
+    const shifts: Array<[string, string | null, 'primary' | 'backup']> = [
+      ...DEMO_REGIONS.map((r) => [r.onDuty, r.id, 'primary'] as [string, string, 'primary']),
+      ['tech-north-2', 'north', 'backup'],
+      ['cc-leader-1', null, 'primary'],
+    ];
+    for (const [staffId, regionId, position] of shifts) {
+      await db.query(
+        `INSERT INTO duty_shifts (staff_id, region_id, position, starts_at, ends_at)
+         SELECT $1, $2, $4, $3::timestamptz - interval '1 day', $3::timestamptz + interval '365 days'
+          WHERE NOT EXISTS (SELECT 1 FROM duty_shifts WHERE staff_id = $1 AND starts_at <= $3 AND ends_at > $3 AND cancelled_at IS NULL)`,
+        [staffId, regionId, now, position],
+      );
+    }
+    await db.query(`UPDATE branches SET company_id = 'company' WHERE company_id IS NULL`);
   });
+  for (const s of DEMO_STAFF) await storeApiKey(pool, s.id, demoApiKey(s.id), 'demo');
 }

@@ -20,17 +20,27 @@ export async function findStaff(pool: Pool, id: string): Promise<StaffMember | u
   return rows[0];
 }
 
-/** The technician on duty in a region at a moment; the shift that started last wins an overlap. */
-export async function findOnDutyTechnician(pool: Pool, regionId: string, at: Date): Promise<StaffMember | undefined> {
-  const { rows } = await pool.query<StaffMember>(
-    `SELECT ${staffColumns('s')}
+export interface OnDuty {
+  technician: StaffMember;
+  position: 'primary' | 'backup';
+}
+
+/**
+ * The technician who gets a job in a region at a moment (R4): the primary on duty, else the backup;
+ * among overlapping shifts of one position the one that started last.
+ */
+export async function findOnDutyTechnician(pool: Pool, regionId: string, at: Date): Promise<OnDuty | undefined> {
+  const { rows } = await pool.query<StaffMember & { position: 'primary' | 'backup' }>(
+    `SELECT ${staffColumns('s')}, d.position
        FROM duty_shifts d JOIN staff s ON s.id = d.staff_id
-      WHERE d.region_id = $1 AND d.starts_at <= $2 AND d.ends_at > $2
+      WHERE d.region_id = $1 AND d.starts_at <= $2 AND d.ends_at > $2 AND d.cancelled_at IS NULL
         AND s.role = 'technician' AND s.active
-      ORDER BY d.starts_at DESC LIMIT 1`,
+      ORDER BY d.position = 'primary' DESC, d.starts_at DESC LIMIT 1`,
     [regionId, at],
   );
-  return rows[0];
+  if (!rows[0]) return undefined;
+  const { position, ...technician } = rows[0];
+  return { technician, position };
 }
 
 export async function regionExists(pool: Pool, regionId: string): Promise<boolean> {
@@ -57,7 +67,8 @@ export async function staffInRoleFor(pool: Pool, role: StaffRole, regionId: stri
     case 'call_centre_leader': {
       const onShift = await pool.query<StaffMember>(
         `SELECT ${s} FROM duty_shifts d JOIN staff s ON s.id = d.staff_id
-          WHERE d.region_id IS NULL AND d.starts_at <= $1 AND d.ends_at > $1 AND s.role = 'call_centre_leader' AND s.active`,
+          WHERE d.region_id IS NULL AND d.starts_at <= $1 AND d.ends_at > $1 AND d.cancelled_at IS NULL
+            AND s.role = 'call_centre_leader' AND s.active`,
         [at],
       );
       if (onShift.rows.length > 0) return onShift.rows;

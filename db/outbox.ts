@@ -5,7 +5,7 @@ export interface OutgoingSms {
   /** Unique per cause and recipient, e.g. `SR-…/dispatch/tech-1` or `SR-…/contact/0/alert/cm-1`. */
   key: string;
   requestId: string;
-  purpose: 'job' | 'alert';
+  purpose: 'job' | 'alert' | 'notice';
   recipientStaffId: string;
   recipientPhone: string;
   body: string;

@@ -31,6 +31,8 @@ export async function saveProgress(client: PoolClient, snapshot: RequestStatus, 
 }
 
 export interface RequestListFilter {
+  /** Only requests this staff member took (R1) or was dispatched. */
+  staffId?: string;
   stage?: string;
   regionId?: string;
   breached?: boolean;
@@ -45,6 +47,7 @@ export interface RequestSummary {
   regionId: string;
   stage: string;
   customerName: string;
+  firstContactStaffId: string;
   technicianId: string | null;
   receivedAt: string;
   nextDeadline: string | null;
@@ -56,11 +59,12 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export async function listRequests(pool: Pool, filter: RequestListFilter): Promise<RequestSummary[]> {
   const { rows } = await pool.query(
-    `SELECT id, kind, severity, region_id, stage, customer_name, technician_id, received_at, next_deadline, breached, closed_at
+    `SELECT id, kind, severity, region_id, stage, customer_name, first_contact_staff_id, technician_id, received_at, next_deadline, breached, closed_at
        FROM service_requests
       WHERE ($1::text IS NULL OR stage = $1) AND ($2::text IS NULL OR region_id = $2) AND ($3::boolean IS NULL OR breached = $3)
+        AND ($6::text IS NULL OR first_contact_staff_id = $6 OR technician_id = $6)
       ORDER BY received_at DESC LIMIT $4 OFFSET $5`,
-    [filter.stage ?? null, filter.regionId ?? null, filter.breached ?? null, filter.limit, filter.offset],
+    [filter.stage ?? null, filter.regionId ?? null, filter.breached ?? null, filter.limit, filter.offset, filter.staffId ?? null],
   );
   return rows.map((r) => ({
     requestId: r.id,
@@ -69,6 +73,7 @@ export async function listRequests(pool: Pool, filter: RequestListFilter): Promi
     regionId: r.region_id,
     stage: r.stage,
     customerName: r.customer_name,
+    firstContactStaffId: r.first_contact_staff_id,
     technicianId: r.technician_id,
     receivedAt: r.received_at.toISOString(),
     nextDeadline: iso(r.next_deadline),
@@ -96,4 +101,19 @@ export async function timeline(pool: Pool, requestId: string): Promise<TimelineE
     ...(r.on_time !== null && { onTime: r.on_time }),
     ...(r.detail !== null && { detail: r.detail }),
   }));
+}
+
+/** The region a request belongs to, from the registry (written at the request's first step). */
+export async function regionOfRequest(pool: Pool, requestId: string): Promise<string | undefined> {
+  const { rows } = await pool.query<{ region_id: string }>('SELECT region_id FROM service_requests WHERE id = $1', [requestId]);
+  return rows[0]?.region_id;
+}
+
+/** Who a region answers to now: its customer manager and branch. */
+export async function regionScope(pool: Pool, regionId: string): Promise<{ customerManagerId: string | null; branchId: string } | undefined> {
+  const { rows } = await pool.query<{ customerManagerId: string | null; branchId: string }>(
+    'SELECT customer_manager_id AS "customerManagerId", branch_id AS "branchId" FROM regions WHERE id = $1',
+    [regionId],
+  );
+  return rows[0];
 }

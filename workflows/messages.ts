@@ -26,3 +26,5 @@ export const recordCallbackUpdate = defineUpdate<RequestStatus, [CallbackReport]
 
 /** ApplicationFailure type of every refusal because the request's state does not allow the action. */
 export const ACTION_NOT_ALLOWED = 'ActionNotAllowed';
+/** ApplicationFailure type of a technician acting on a job that was dispatched to someone else. */
+export const NOT_YOUR_JOB = 'NotYourJob';

@@ -12,6 +12,7 @@ import {
   condition,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -33,6 +34,7 @@ import type {
 import { isSampledForCallback } from '../domain/sampling';
 import {
   ACTION_NOT_ALLOWED,
+  NOT_YOUR_JOB,
   decideExtensionUpdate,
   dispatchManuallyUpdate,
   recordArrivalUpdate,
@@ -72,10 +74,17 @@ const { escalateBreach } = proxyActivities<ServiceActivities>({
   summary: 'Breach: alert leaders and write the accountability record',
 });
 
+// R1: the closing notice to the first-contact owner (added after the first release: see the patch below).
+const { notifyFirstContact } = proxyActivities<ServiceActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
+  summary: 'R1: tell the first-contact owner the request closed',
+});
+
 const iso = (ms: number) => new Date(ms).toISOString();
 
-function notAllowed(message: string): ApplicationFailure {
-  return ApplicationFailure.create({ type: ACTION_NOT_ALLOWED, message, nonRetryable: true });
+function notAllowed(message: string, type = ACTION_NOT_ALLOWED): ApplicationFailure {
+  return ApplicationFailure.create({ type, message, nonRetryable: true });
 }
 
 export async function repairRequest(input: RepairRequestInput): Promise<RequestStatus> {
@@ -211,7 +220,10 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
   }
   function requireAssignedTechnician(technicianId: string): void {
     if (state.technician?.staffId !== technicianId) {
-      throw notAllowed(`Technician ${technicianId} is not assigned to request ${requestId}; it was dispatched to ${state.technician?.staffId}.`);
+      throw notAllowed(
+        `Technician ${technicianId} is not assigned to request ${requestId}; it was dispatched to ${state.technician?.staffId}.`,
+        NOT_YOUR_JOB,
+      );
     }
   }
   function requireTime(value: string, field: string): number {
@@ -406,6 +418,15 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
     await superviseStage(state.stage);
   }
   publishSearchAttributes();
+  // Requests that started before this notice existed replay without it.
+  if (patched('r1-notify-first-contact-on-close')) {
+    const breached = state.breaches.map((b) => `${b.stage} (${b.rule})`).join(', ');
+    await notifyFirstContact({
+      requestId,
+      firstContactStaffId: input.firstContactStaffId,
+      summary: breached ? `limits missed: ${breached}` : 'every limit met',
+    });
+  }
   await Promise.all(escalations);
   await condition(() => unsaved.length === 0 && !saving && allHandlersFinished());
   return snapshot();

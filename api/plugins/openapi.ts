@@ -13,9 +13,18 @@ export const openApi = fp(async (app) => {
           "Takes a cable-TV operator's customer requests and keeps their time limits: every request is a durable " +
           'workflow with a timer per limit (rules R1–R29 in shared/domain.md).',
       },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'http', scheme: 'bearer', description: 'A staff member\'s API key: Authorization: Bearer <key>' },
+        },
+      },
+      security: [{ apiKey: [] }],
       tags: [
         { name: 'requests', description: 'Intake, lists, live status and timelines' },
         { name: 'actions', description: 'What technicians, agents and managers record on a request' },
+        { name: 'organisation', description: 'Company, branches, regions, staff and their history (admins write)' },
+        { name: 'roster', description: 'Who is on duty, per region and shift, with backups' },
+        { name: 'accountability', description: 'Breach records, statements and supervisors\' decisions' },
         { name: 'operations', description: 'Health' },
       ],
     },

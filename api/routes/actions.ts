@@ -1,12 +1,15 @@
 /**
  * What people record on a running request. Each action is a workflow Update: the workflow's
  * validator decides whether the request's state allows it, so the caller gets a 409 with the
- * reason, or the new state; the API never edits a request row.
+ * reason, or the new state; the API never edits a request row. Who acts is the authenticated
+ * staff member: roles are checked here, "only on jobs dispatched to them" by the workflow.
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { UpdateDefinition } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { findStaff } from '../../db/organisation';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { StaffMember } from '../../db/organisation';
+import { regionOfRequest, regionScope } from '../../db/requests';
+import type { StaffRole } from '../../domain/kinds';
 import { EXTENSION_DECIDERS } from '../../domain/kinds';
 import type { RequestStatus } from '../../domain/request';
 import {
@@ -19,6 +22,7 @@ import {
   requestExtensionUpdate,
 } from '../../workflows/messages';
 import { HttpError, onRequestWorkflow } from '../errors';
+import { requireRole } from '../plugins/auth';
 import {
   ArrivalBody,
   CallbackBody,
@@ -32,15 +36,37 @@ import {
   ResolutionBody,
 } from '../schemas/requests';
 
+type Body = Record<string, unknown>;
+
 interface Action {
   path: string;
   summary: string;
   body: TSchema;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   update: UpdateDefinition<RequestStatus, [any]>;
-  /** The body field naming the staff member who acts; they must exist (and may need a role). */
-  actorField: string;
-  actorRoles?: readonly string[];
+  roles: readonly StaffRole[];
+  /** The update's input: the body plus who acts. */
+  input: (body: Body, staff: StaffMember) => object;
+  /** Further checks that need the request (a manager's own regions, R13). */
+  authorize?: (app: FastifyInstance, req: FastifyRequest, requestId: string) => Promise<void>;
+}
+
+const CALL_CENTRE: readonly StaffRole[] = ['agent', 'call_centre_leader'];
+const TECHNICIAN: readonly StaffRole[] = ['technician'];
+
+/** R13: a customer manager decides within their own regions, a branch leader within their branch, the company anywhere. */
+async function managerOfRequest(app: FastifyInstance, req: FastifyRequest, requestId: string): Promise<void> {
+  const regionId = await regionOfRequest(app.deps.pool, requestId);
+  if (!regionId) return; // unknown request: the workflow call answers 404
+  const scope = await regionScope(app.deps.pool, regionId);
+  const { staff } = req;
+  const allowed =
+    staff.role === 'company_leader' ||
+    (staff.role === 'customer_manager' && scope?.customerManagerId === staff.id) ||
+    (staff.role === 'branch_leader' && scope?.branchId === staff.branchId);
+  if (!allowed) {
+    throw new HttpError(403, `Request ${requestId} is in region ${regionId}, outside your regions or branch; its own manager decides (R13).`);
+  }
 }
 
 const ACTIONS: Action[] = [
@@ -49,81 +75,89 @@ const ACTIONS: Action[] = [
     summary: 'Dispatch by hand to a named technician (R4), when the roster has nobody or the gateway failed',
     body: ManualDispatchBody,
     update: dispatchManuallyUpdate,
-    actorField: 'agentId',
+    roles: CALL_CENTRE,
+    input: (body, staff) => ({ technicianId: body.technicianId, agentId: staff.id }),
   },
   {
     path: 'contact',
-    summary: 'The technician reached the customer and agreed a visit time (R6, 20 minutes from dispatch)',
+    summary: 'The assigned technician reached the customer and agreed a visit time (R6, 20 minutes from dispatch)',
     body: ContactBody,
     update: recordContactUpdate,
-    actorField: 'technicianId',
+    roles: TECHNICIAN,
+    input: (body, staff) => ({ ...body, technicianId: staff.id }),
   },
   {
     path: 'arrival',
-    summary: 'The technician arrived (R6, by the agreed time plus the grace period)',
+    summary: 'The assigned technician arrived (R6, by the agreed time plus the grace period)',
     body: ArrivalBody,
     update: recordArrivalUpdate,
-    actorField: 'technicianId',
+    roles: TECHNICIAN,
+    input: (_body, staff) => ({ technicianId: staff.id }),
   },
   {
     path: 'resolution',
-    summary: 'The fault is fixed (R8: 24 h general, 72 h major)',
+    summary: 'The assigned technician fixed the fault (R8: 24 h general, 72 h major)',
     body: ResolutionBody,
     update: recordResolutionUpdate,
-    actorField: 'technicianId',
+    roles: TECHNICIAN,
+    input: (body, staff) => ({ ...body, technicianId: staff.id }),
   },
   {
     path: 'extension-requests',
-    summary: 'The technician asks for a later resolution deadline, with a reason (R13)',
+    summary: 'The assigned technician asks for a later resolution deadline, with a reason (R13)',
     body: ExtensionRequestBody,
     update: requestExtensionUpdate,
-    actorField: 'technicianId',
+    roles: TECHNICIAN,
+    input: (body, staff) => ({ ...body, technicianId: staff.id }),
   },
   {
     path: 'extension-decision',
-    summary: 'A manager approves or rejects the pending extension request (R13)',
+    summary: "A manager of the request's region or branch approves or rejects the pending extension (R13)",
     body: ExtensionDecisionBody,
     update: decideExtensionUpdate,
-    actorField: 'managerId',
-    actorRoles: EXTENSION_DECIDERS,
+    roles: EXTENSION_DECIDERS,
+    input: (body, staff) => ({ ...body, managerId: staff.id }),
+    authorize: managerOfRequest,
   },
   {
     path: 'callback',
     summary: 'The call centre called the customer back (R16); faultResolved=false reopens the request (R17)',
     body: CallbackBody,
     update: recordCallbackUpdate,
-    actorField: 'agentId',
+    roles: CALL_CENTRE,
+    input: (body, staff) => ({ ...body, agentId: staff.id }),
   },
 ];
 
 export async function actionRoutes(app: FastifyInstance): Promise<void> {
-  const { pool, temporal } = app.deps;
+  const { temporal } = app.deps;
 
   for (const action of ACTIONS) {
-    app.post<{ Params: { id: string }; Body: Record<string, unknown> }>(
+    app.post<{ Params: { id: string }; Body: Body }>(
       `/requests/:id/${action.path}`,
       {
         schema: {
           tags: ['actions'],
           summary: action.summary,
+          description: `Allowed to: ${action.roles.join(', ')}.`,
           params: RequestParams,
           body: action.body,
-          response: { 200: RequestStatusSchema, 400: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
+          response: {
+            200: RequestStatusSchema,
+            400: ErrorSchema,
+            401: ErrorSchema,
+            403: ErrorSchema,
+            404: ErrorSchema,
+            409: ErrorSchema,
+          },
         },
       },
       async (req) => {
         const requestId = req.params.id;
-        const actorId = String(req.body[action.actorField]);
-        const actor = await findStaff(pool, actorId);
-        if (!actor) throw new HttpError(422, `Unknown staff id "${actorId}" in ${action.actorField}.`);
-        if (action.actorRoles && !action.actorRoles.includes(actor.role)) {
-          throw new HttpError(
-            403,
-            `Only a manager (${action.actorRoles.join(', ')}) may do this (R13); ${actorId} is a ${actor.role.replace(/_/g, ' ')}.`,
-          );
-        }
+        requireRole(req, action.roles, `do "${action.path}" on a request`);
+        await action.authorize?.(app, req, requestId);
         return onRequestWorkflow(temporal, requestId, () =>
-          temporal.workflow.getHandle(requestId).executeUpdate(action.update, { args: [req.body] }),
+          temporal.workflow.getHandle(requestId).executeUpdate(action.update, { args: [action.input(req.body, req.staff)] }),
         );
       },
     );

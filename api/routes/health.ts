@@ -8,6 +8,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ['operations'],
         summary: 'Whether the API reaches PostgreSQL and Temporal',
+        security: [],
         response: { 200: Type.Object({ status: Type.Literal('ok'), postgres: Type.Boolean(), temporal: Type.Boolean() }) },
       },
     },

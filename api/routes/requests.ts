@@ -5,13 +5,14 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { claimRequestNumber } from '../../db/intake';
-import { findStaff, regionExists } from '../../db/organisation';
+import { regionExists } from '../../db/organisation';
 import { findSnapshot, listRequests, timeline } from '../../db/requests';
 import type { RepairRequestInput, RequestStatus } from '../../domain/request';
 import { statusQuery } from '../../workflows/messages';
 import type { repairRequest } from '../../workflows/repair-request';
 import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from '../../workflows/search-attributes';
 import { HttpError } from '../errors';
+import { requireRole } from '../plugins/auth';
 import { CreateRequestBody, ErrorSchema, ListQuery, RequestList, RequestParams, RequestStatusSchema, TimelineSchema } from '../schemas/requests';
 
 const IdempotencyHeaders = Type.Object({
@@ -45,20 +46,26 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
         tags: ['requests'],
         summary: 'Take a fault-repair request; starts its clock',
         description:
-          'The first-contact owner (R1) is recorded. The job SMS goes to the region on-duty technician within 3 minutes (R4). ' +
+          'Agents and call-centre leaders. The caller is recorded as first-contact owner (R1). The job SMS goes to the region on-duty technician within 3 minutes (R4). ' +
           'Send an Idempotency-Key header to make retries safe: the same key returns the same request.',
         headers: IdempotencyHeaders,
         body: CreateRequestBody,
-        response: { 201: RequestStatusSchema, 200: RequestStatusSchema, 400: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema },
+        response: {
+          201: RequestStatusSchema,
+          200: RequestStatusSchema,
+          400: ErrorSchema,
+          401: ErrorSchema,
+          403: ErrorSchema,
+          409: ErrorSchema,
+          422: ErrorSchema,
+        },
       },
     },
     async (req, reply) => {
+      requireRole(req, ['agent', 'call_centre_leader'], 'take requests');
       const body = req.body;
       if (!(await regionExists(pool, body.regionId))) {
         throw new HttpError(422, `Unknown region "${body.regionId}"; choose the region that covers the customer's address.`);
-      }
-      if (!(await findStaff(pool, body.firstContactStaffId))) {
-        throw new HttpError(422, `Unknown staff id "${body.firstContactStaffId}" in firstContactStaffId.`);
       }
       const claim = await claimRequestNumber(pool, new Date(), bodyHash(body), req.headers['idempotency-key']);
       if (claim.outcome === 'key-reused') {
@@ -73,7 +80,7 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
         regionId: body.regionId,
         faultDescription: body.faultDescription,
         severity: body.severity,
-        firstContactStaffId: body.firstContactStaffId,
+        firstContactStaffId: req.staff.id, // R1: whoever took the call owns the request
         policy,
       };
       try {
@@ -113,7 +120,10 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
         response: { 200: RequestList, 400: ErrorSchema },
       },
     },
-    async (req) => ({ requests: await listRequests(pool, req.query) }),
+    async (req) => {
+      const { mine, ...filter } = req.query;
+      return { requests: await listRequests(pool, { ...filter, staffId: mine ? req.staff.id : undefined }) };
+    },
   );
 
   app.get(

@@ -25,7 +25,6 @@ export const CreateRequestBody = Type.Object(
     regionId: Type.String({ minLength: 1, maxLength: 64, description: 'The region (片区) of the customer address' }),
     faultDescription: Type.String({ minLength: 3, maxLength: 1000 }),
     severity: Type.Union(FAULT_SEVERITIES.map((s) => Type.Literal(s)), { description: 'general: 24 h, major: 72 h (R8)' }),
-    firstContactStaffId: StaffId('R1: the staff member who took the call owns the request'),
   },
   { additionalProperties: false },
 );
@@ -100,6 +99,7 @@ export const TimelineSchema = Type.Object({
 });
 
 export const ListQuery = Type.Object({
+  mine: Type.Optional(Type.Boolean({ description: 'Only requests I took (R1) or that were dispatched to me' })),
   stage: Type.Optional(Stage),
   regionId: Type.Optional(Type.String({ minLength: 1 })),
   breached: Type.Optional(Type.Boolean()),
@@ -116,6 +116,7 @@ export const RequestList = Type.Object({
       regionId: Type.String(),
       stage: Type.String(),
       customerName: Type.String(),
+      firstContactStaffId: Type.String(),
       technicianId: Type.Union([Type.String(), Type.Null()]),
       receivedAt: DateTime,
       nextDeadline: Type.Union([DateTime, Type.Null()]),
@@ -131,33 +132,31 @@ export const ErrorSchema = Type.Object({
   message: Type.String({ description: 'What went wrong, in words a call-centre agent can act on' }),
 });
 
-// ---- action bodies
+// ---- action bodies: who acts is the authenticated staff member, never a body field
 const Note = Type.Optional(Type.String({ maxLength: 1000 }));
 export const ManualDispatchBody = Type.Object(
-  { agentId: StaffId('The agent dispatching by hand'), technicianId: StaffId('The technician who gets the job') },
+  { technicianId: StaffId('The technician who gets the job') },
   { additionalProperties: false },
 );
 export const ContactBody = Type.Object(
-  { technicianId: StaffId('The assigned technician'), visitAt: Type.String({ format: 'date-time', description: 'Agreed visit time' }) },
+  { visitAt: Type.String({ format: 'date-time', description: 'Agreed visit time' }) },
   { additionalProperties: false },
 );
-export const ArrivalBody = Type.Object({ technicianId: StaffId('The assigned technician') }, { additionalProperties: false });
-export const ResolutionBody = Type.Object({ technicianId: StaffId('The assigned technician'), note: Note }, { additionalProperties: false });
+export const ArrivalBody = Type.Object({}, { additionalProperties: false });
+export const ResolutionBody = Type.Object({ note: Note }, { additionalProperties: false });
 export const ExtensionRequestBody = Type.Object(
   {
-    technicianId: StaffId('The assigned technician'),
     newDeadline: Type.String({ format: 'date-time', description: 'The resolution deadline asked for' }),
     reason: Type.String({ minLength: 3, maxLength: 1000 }),
   },
   { additionalProperties: false },
 );
 export const ExtensionDecisionBody = Type.Object(
-  { managerId: StaffId('R13: a customer manager or leader'), approve: Type.Boolean(), note: Note },
+  { approve: Type.Boolean(), note: Note },
   { additionalProperties: false },
 );
 export const CallbackBody = Type.Object(
   {
-    agentId: StaffId('The call-centre agent who called back'),
     satisfaction: Type.Integer({ minimum: 1, maximum: 5, description: '1 very unhappy … 5 very satisfied' }),
     faultResolved: Type.Boolean({ description: 'false reopens the request (R17)' }),
     note: Note,

@@ -7,11 +7,17 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { http, startService, type RunningService } from '../support/service';
 
 let service: RunningService;
-let api: ReturnType<typeof http>;
+let api: ReturnType<typeof http>; // agent-1, who takes the calls
+let technician: ReturnType<typeof http>;
+let callCentre: ReturnType<typeof http>;
+let anonymous: ReturnType<typeof http>;
 
 beforeAll(async () => {
   service = await startService();
-  api = http(service.baseUrl);
+  api = http(service.baseUrl, 'agent-1');
+  technician = http(service.baseUrl, 'tech-north-1');
+  callCentre = http(service.baseUrl, 'agent-2');
+  anonymous = http(service.baseUrl);
 });
 afterAll(async () => {
   await service?.close();
@@ -22,7 +28,6 @@ const newRequest = {
   regionId: 'north',
   faultDescription: 'No signal on all channels',
   severity: 'general',
-  firstContactStaffId: 'agent-1',
 };
 
 async function untilStage(requestId: string, stage: string) {
@@ -77,16 +82,16 @@ describe('a whole repair lifecycle over HTTP', () => {
     expect(jobs.rows[0].body).toContain('No signal');
 
     const visitAt = new Date(Date.now() + 3_600_000).toISOString();
-    const contacted = await api.post(`/requests/${requestId}/contact`, { technicianId: 'tech-north-1', visitAt });
+    const contacted = await technician.post(`/requests/${requestId}/contact`, { visitAt });
     expect(contacted.status).toBe(200);
     expect(contacted.body.stage).toBe('arrival'); // the answer shows the request moved on
     expect(contacted.body.visitAt).toBe(visitAt);
     await untilStage(requestId, 'arrival');
-    expect((await api.post(`/requests/${requestId}/arrival`, { technicianId: 'tech-north-1' })).status).toBe(200);
+    expect((await technician.post(`/requests/${requestId}/arrival`, {})).status).toBe(200);
     await untilStage(requestId, 'resolution');
-    expect((await api.post(`/requests/${requestId}/resolution`, { technicianId: 'tech-north-1', note: 'Replaced the splitter' })).status).toBe(200);
+    expect((await technician.post(`/requests/${requestId}/resolution`, { note: 'Replaced the splitter' })).status).toBe(200);
     await untilStage(requestId, 'callback');
-    const callback = await api.post(`/requests/${requestId}/callback`, { agentId: 'agent-2', satisfaction: 5, faultResolved: true });
+    const callback = await callCentre.post(`/requests/${requestId}/callback`, { satisfaction: 5, faultResolved: true });
     expect(callback.status).toBe(200);
     await untilStage(requestId, 'closed');
 
@@ -113,6 +118,16 @@ describe('a whole repair lifecycle over HTTP', () => {
     expect(row.rows[0].closed_at).toBeInstanceOf(Date);
     const records = await service.pool.query('SELECT count(*)::int AS n FROM accountability_records WHERE request_id = $1', [requestId]);
     expect(records.rows[0].n).toBe(0);
+    // R1: the agent who took the call is told it closed, once.
+    const notices = await service.pool.query(`SELECT recipient_staff_id, body FROM sms_outbox WHERE request_id = $1 AND purpose = 'notice'`, [requestId]);
+    expect(notices.rows).toHaveLength(1);
+    expect(notices.rows[0].recipient_staff_id).toBe('agent-1');
+    expect(notices.rows[0].body).toContain('every limit met');
+    // R1: the owner sees it in their own list; another agent does not.
+    const mine = await api.get('/requests?mine=true&stage=closed');
+    expect(mine.body.requests.map((r: { requestId: string }) => r.requestId)).toContain(requestId);
+    const theirs = await callCentre.get('/requests?mine=true');
+    expect(theirs.body.requests.map((r: { requestId: string }) => r.requestId)).not.toContain(requestId);
 
     // Lists read the registry.
     const list = await api.get(`/requests?stage=closed&regionId=north`);
@@ -140,7 +155,7 @@ describe('a whole repair lifecycle over HTTP', () => {
 
 describe('operations', () => {
   it('publishes the OpenAPI document generated from the route schemas at /docs/json and a UI at /docs', async () => {
-    const doc = await api.get('/docs/json');
+    const doc = await anonymous.get('/docs/json');
     expect(doc.status).toBe(200);
     expect(doc.body.openapi).toMatch(/^3\./);
     expect(Object.keys(doc.body.paths)).toEqual(
@@ -158,14 +173,15 @@ describe('operations', () => {
       ]),
     );
     const createBody = doc.body.paths['/requests'].post.requestBody.content['application/json'].schema;
-    expect(createBody.required).toEqual(expect.arrayContaining(['customer', 'regionId', 'severity', 'firstContactStaffId']));
+    expect(createBody.required).toEqual(expect.arrayContaining(['customer', 'regionId', 'severity']));
+    expect(doc.body.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     const ui = await fetch(`${service.baseUrl}/docs`, { redirect: 'follow' });
     expect(ui.status).toBe(200);
     expect(await ui.text()).toContain('swagger');
   });
 
   it('reports health of PostgreSQL and Temporal', async () => {
-    const health = await api.get('/health');
+    const health = await anonymous.get('/health');
     expect(health).toMatchObject({ status: 200, body: { status: 'ok', postgres: true, temporal: true } });
   });
 

@@ -3,14 +3,17 @@
  * regions, staff and requests, and actions the request's state does not allow (R13 managers only).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { demoApiKey } from '../../db/demo-data';
 import { http, startService, type RunningService } from '../support/service';
 
 let service: RunningService;
-let api: ReturnType<typeof http>;
+let api: ReturnType<typeof http>; // agent-1
+let technician: ReturnType<typeof http>; // tech-north-1, on duty in north
 
 beforeAll(async () => {
   service = await startService();
-  api = http(service.baseUrl);
+  api = http(service.baseUrl, 'agent-1');
+  technician = http(service.baseUrl, 'tech-north-1');
   // A region whose roster is empty keeps its requests at the dispatch stage.
   await service.pool.query(`INSERT INTO regions (id, name, branch_id, customer_manager_id) VALUES ('empty', 'Nobody on duty', 'city', 'cm-north')
     ON CONFLICT DO NOTHING`);
@@ -24,7 +27,6 @@ const valid = {
   regionId: 'north',
   faultDescription: 'No signal on all channels',
   severity: 'general',
-  firstContactStaffId: 'agent-1',
 };
 
 async function requestCount(): Promise<number> {
@@ -61,18 +63,23 @@ describe('malformed or unknown input on intake', () => {
     expect(badPhone.status).toBe(400);
     expect(badPhone.body.message).toContain('phone');
 
-    const notJson = await fetch(`${service.baseUrl}/requests`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
+    const notJson = await fetch(`${service.baseUrl}/requests`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${demoApiKey('agent-1')}` },
+      body: '{',
+    });
     expect(notJson.status).toBe(400);
     expect(await requestCount()).toBe(before);
   });
 
-  it('answers 422 for an unknown region or first-contact staff member', async () => {
+  it('answers 422 for an unknown region, and 400 for a field the API does not take', async () => {
     const region = await api.post('/requests', { ...valid, regionId: 'atlantis' });
     expect(region.status).toBe(422);
     expect(region.body.message).toMatch(/Unknown region "atlantis"/);
-    const staff = await api.post('/requests', { ...valid, firstContactStaffId: 'ghost' });
-    expect(staff.status).toBe(422);
-    expect(staff.body.message).toMatch(/Unknown staff id "ghost"/);
+    // The first-contact owner is whoever is signed in (R1), never a body field.
+    const owner = await api.post('/requests', { ...valid, firstContactStaffId: 'agent-2' });
+    expect(owner.status).toBe(400);
+    expect(owner.body.message).toContain('additional properties');
   });
 
   it('refuses an Idempotency-Key reused for a different request', async () => {
@@ -92,11 +99,11 @@ describe('actions the state does not allow', () => {
     const visitAt = new Date(Date.now() + 3_600_000).toISOString();
     await vi.waitFor(async () => expect(await timelineLength(requestId)).toBe(1), { timeout: 10_000 });
 
-    const contact = await api.post(`/requests/${requestId}/contact`, { technicianId: 'tech-north-1', visitAt });
+    const contact = await technician.post(`/requests/${requestId}/contact`, { visitAt });
     expect(contact.status).toBe(409);
     expect(contact.body.message).toMatch(/has not been dispatched/);
 
-    const decision = await api.post(`/requests/${requestId}/extension-decision`, { managerId: 'cm-north', approve: true });
+    const decision = await http(service.baseUrl, 'cm-north').post(`/requests/${requestId}/extension-decision`, { approve: true });
     expect(decision.status).toBe(409);
     expect(decision.body.message).toMatch(/No extension has been requested/);
 
@@ -107,39 +114,41 @@ describe('actions the state does not allow', () => {
     await service.client.workflow.getHandle(requestId).terminate('test done');
   });
 
-  it('lets only a manager decide an extension (R13) and only the assigned technician report', async () => {
+  it('lets only a manager of the region decide an extension (R13) and only the assigned technician report', async () => {
     const created = await api.post('/requests', valid);
     const requestId = created.body.requestId;
     await untilStage(requestId, 'contact');
-    const stranger = await api.post(`/requests/${requestId}/contact`, {
-      technicianId: 'tech-south-1',
+    const stranger = await http(service.baseUrl, 'tech-south-1').post(`/requests/${requestId}/contact`, {
       visitAt: new Date(Date.now() + 3_600_000).toISOString(),
     });
-    expect(stranger.status).toBe(409);
+    expect(stranger.status).toBe(403);
     expect(stranger.body.message).toMatch(/not assigned/);
 
-    await api.post(`/requests/${requestId}/contact`, { technicianId: 'tech-north-1', visitAt: new Date(Date.now() + 3_600_000).toISOString() });
-    await untilStage(requestId, 'arrival');
-    await api.post(`/requests/${requestId}/arrival`, { technicianId: 'tech-north-1' });
+    await technician.post(`/requests/${requestId}/contact`, { visitAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await technician.post(`/requests/${requestId}/arrival`, {});
     const atResolution = await untilStage(requestId, 'resolution');
     const newDeadline = new Date(Date.parse(atResolution.deadlines.resolution) + 86_400_000).toISOString();
-    const asked = await api.post(`/requests/${requestId}/extension-requests`, { technicianId: 'tech-north-1', newDeadline, reason: 'Amplifier on order' });
+    const asked = await technician.post(`/requests/${requestId}/extension-requests`, { newDeadline, reason: 'Amplifier on order' });
     expect(asked.status).toBe(200);
     expect(asked.body.pendingExtension).toMatchObject({ newDeadline, requestedBy: 'tech-north-1' });
 
-    const byTechnician = await api.post(`/requests/${requestId}/extension-decision`, { managerId: 'tech-north-2', approve: true });
+    const byTechnician = await http(service.baseUrl, 'tech-north-2').post(`/requests/${requestId}/extension-decision`, { approve: true });
     expect(byTechnician.status).toBe(403);
-    expect(byTechnician.body.message).toMatch(/Only a manager/);
+    expect(byTechnician.body.message).toMatch(/Only customer manager or branch leader or company leader staff/);
+    const otherRegion = await http(service.baseUrl, 'cm-south').post(`/requests/${requestId}/extension-decision`, { approve: true });
+    expect(otherRegion.status).toBe(403);
+    expect(otherRegion.body.message).toMatch(/outside your regions/);
     expect((await api.get(`/requests/${requestId}`)).body.deadlines.resolution).toBe(atResolution.deadlines.resolution);
 
-    const byManager = await api.post(`/requests/${requestId}/extension-decision`, { managerId: 'cm-north', approve: true, note: 'OK' });
+    const byManager = await http(service.baseUrl, 'cm-north').post(`/requests/${requestId}/extension-decision`, { approve: true, note: 'OK' });
     expect(byManager.status).toBe(200);
     expect(byManager.body.deadlines.resolution).toBe(newDeadline);
+    expect(byManager.body.extensions).toMatchObject([{ decidedBy: 'cm-north', approved: true }]);
     await service.client.workflow.getHandle(requestId).terminate('test done');
   });
 
   it('answers 404 for an unknown request, 400 for a malformed number, and 409 for resolving a closed request', async () => {
-    const unknown = await api.post('/requests/SR-20000101-999999/resolution', { technicianId: 'tech-north-1' });
+    const unknown = await technician.post('/requests/SR-20000101-999999/resolution', {});
     expect(unknown.status).toBe(404);
     expect(unknown.body.message).toMatch(/No request SR-20000101-999999/);
     expect((await api.get('/requests/SR-20000101-999999')).status).toBe(404);
@@ -150,18 +159,16 @@ describe('actions the state does not allow', () => {
     const created = await api.post('/requests', valid);
     const requestId = created.body.requestId;
     await untilStage(requestId, 'contact');
-    await api.post(`/requests/${requestId}/contact`, { technicianId: 'tech-north-1', visitAt: new Date(Date.now() + 60_000).toISOString() });
-    await untilStage(requestId, 'arrival');
-    await api.post(`/requests/${requestId}/arrival`, { technicianId: 'tech-north-1' });
-    await untilStage(requestId, 'resolution');
-    await api.post(`/requests/${requestId}/resolution`, { technicianId: 'tech-north-1' });
+    await technician.post(`/requests/${requestId}/contact`, { visitAt: new Date(Date.now() + 60_000).toISOString() });
+    await technician.post(`/requests/${requestId}/arrival`, {});
+    await technician.post(`/requests/${requestId}/resolution`, {});
     await untilStage(requestId, 'callback');
-    await api.post(`/requests/${requestId}/callback`, { agentId: 'agent-2', satisfaction: 4, faultResolved: true });
+    await api.post(`/requests/${requestId}/callback`, { satisfaction: 4, faultResolved: true });
     await untilStage(requestId, 'closed');
     await service.client.workflow.getHandle(requestId).result();
     const events = await timelineLength(requestId);
 
-    const again = await api.post(`/requests/${requestId}/resolution`, { technicianId: 'tech-north-1' });
+    const again = await technician.post(`/requests/${requestId}/resolution`, {});
     expect(again.status).toBe(409);
     expect(again.body.message).toMatch(/closed/);
     expect(await timelineLength(requestId)).toBe(events);

@@ -9,7 +9,7 @@ import { inject } from 'vitest';
 import type { SmsGateway } from '../../activities';
 import { LoggingSmsGateway } from '../../activities';
 import { buildApp } from '../../api/app';
-import { loadDemoData } from '../../db/demo-data';
+import { demoApiKey, loadDemoData } from '../../db/demo-data';
 import { createPool, type Pool } from '../../db/pool';
 import { DEFAULT_REPAIR_POLICY, type RepairPolicy } from '../../domain/policy';
 import { createServiceWorker } from '../../worker/create-worker';
@@ -69,9 +69,11 @@ export async function startService(options: { policy?: Partial<RepairPolicy>; sm
   };
 }
 
-/** A small JSON-over-HTTP client for the tests. */
-export function http(baseUrl: string) {
-  async function call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+/** A small JSON-over-HTTP client for the tests, acting as a demo staff member (their demo API key) or anonymously. */
+export function http(baseUrl: string, staffId?: string) {
+  const auth: Record<string, string> = staffId ? { authorization: `Bearer ${demoApiKey(staffId)}` } : {};
+  async function call(method: string, path: string, body?: unknown, extra: Record<string, string> = {}) {
+    const headers = { ...auth, ...extra };
     const res = await fetch(baseUrl + path, {
       method,
       headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
@@ -84,5 +86,7 @@ export function http(baseUrl: string) {
   return {
     get: (path: string) => call('GET', path),
     post: (path: string, body: unknown, headers?: Record<string, string>) => call('POST', path, body, headers),
+    put: (path: string, body: unknown) => call('PUT', path, body),
+    delete: (path: string) => call('DELETE', path),
   };
 }

@@ -11,7 +11,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BreachNotice, DispatchJob, ServiceActivities } from '../../activities/types';
+import type { BreachNotice, ClosingNotice, DispatchJob, ServiceActivities } from '../../activities/types';
 import { HOUR_MS, MINUTE_MS } from '../../domain/policy';
 import type { AssignedTechnician, RepairRequestInput, RequestStatus, TimelineEvent } from '../../domain/request';
 import {
@@ -62,6 +62,7 @@ function fakeActivities(options: { onDuty?: boolean } = {}) {
     autoDispatches: [] as DispatchJob[],
     manualDispatches: [] as string[],
     escalations: [] as BreachNotice[],
+    closingNotices: [] as ClosingNotice[],
   };
   const activities: ServiceActivities = {
     async recordProgress(snapshot, events) {
@@ -86,11 +87,17 @@ function fakeActivities(options: { onDuty?: boolean } = {}) {
       calls.escalations.push(notice);
       return { accountabilityRecordId: calls.escalations.length, responsibleStaffId: notice.technicianId ?? 'cm-north', alerted: ['leader'] };
     },
+    async notifyFirstContact(notice) {
+      calls.closingNotices.push(notice);
+    },
   };
   return { activities, calls };
 }
 
 type Handle = WorkflowHandle<typeof repairRequest>;
+
+/** Bump when the workflow changes behind a new patch; older recordings stay and keep replaying. */
+const HISTORY_VERSION = 'v2';
 
 /** Starts a request on a fresh worker and runs the scenario while the worker runs. */
 async function scenario(
@@ -112,7 +119,7 @@ async function scenario(
     try {
       await body(handle);
       if (recordAs && process.env.RECORD_HISTORIES === '1') {
-        writeFileSync(path.join(__dirname, '..', 'histories', `${recordAs}.json`), historyToJson(await handle.fetchHistory()));
+        writeFileSync(path.join(__dirname, '..', 'histories', `${HISTORY_VERSION}-${recordAs}.json`), historyToJson(await handle.fetchHistory()));
       }
     } finally {
       // A run left open would fire timers with no worker polling, and the test server does not
@@ -181,6 +188,10 @@ describe('repair on report, every stage on time', () => {
       expect(fake.calls.events.map((e) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7]);
       expect(fake.calls.events.filter((e) => e.onTime !== undefined).every((e) => e.onTime)).toBe(true);
       expect(fake.calls.snapshots.at(-1)?.stage).toBe('closed');
+      // R1: the agent who took the call is told it closed.
+      expect(fake.calls.closingNotices).toEqual([
+        { requestId: input.requestId, firstContactStaffId: input.firstContactStaffId, summary: 'every limit met' },
+      ]);
 
       const history = await handle.fetchHistory();
       const eventCount = history.events?.length ?? 0;
@@ -307,6 +318,7 @@ describe('each stage breached', () => {
       await handle.executeUpdate(recordCallbackUpdate, { args: [{ agentId: 'agent-2', satisfaction: 3, faultResolved: true }] });
       const final = await handle.result();
       expect(final.breaches.map((b) => b.stage)).toEqual(['callback']);
+      expect(fake.calls.closingNotices.map((n) => n.summary)).toEqual(['limits missed: callback (R16)']);
     });
   });
 });

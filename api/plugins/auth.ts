@@ -1,0 +1,43 @@
+/**
+ * Every endpoint but health and docs needs an API key tied to a staff member and a role
+ * (`Authorization: Bearer <key>`). Missing or wrong credentials answer 401; a role or ownership
+ * that does not allow the action answers 403, each saying what to do.
+ */
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { staffForApiKey } from '../../db/api-keys';
+import type { StaffMember } from '../../db/organisation';
+import type { StaffRole } from '../../domain/kinds';
+import { HttpError } from '../errors';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    staff: StaffMember;
+  }
+}
+
+const PUBLIC = [/^\/health$/, /^\/docs(\/|$)/];
+
+export const authentication = fp(async (app: FastifyInstance) => {
+  app.decorateRequest('staff', null as unknown as StaffMember);
+  app.addHook('onRequest', async (req, reply) => {
+    const route = req.routeOptions.url;
+    if (route === undefined || PUBLIC.some((p) => p.test(route))) return; // unknown routes answer 404
+    const header = req.headers.authorization;
+    const key = header?.match(/^Bearer\s+(\S+)$/i)?.[1];
+    reply.header('www-authenticate', 'Bearer');
+    if (!key) throw new HttpError(401, 'Missing credentials: send "Authorization: Bearer <API key>". An admin issues keys.');
+    const staff = await staffForApiKey(app.deps.pool, key);
+    if (!staff) throw new HttpError(401, 'The API key is unknown or revoked, or its staff member is inactive; ask an admin for a new key.');
+    req.staff = staff;
+  });
+});
+
+const roleName = (role: string) => role.replace(/_/g, ' ');
+
+/** Refuses with 403 unless the caller holds one of the roles. */
+export function requireRole(req: FastifyRequest, roles: readonly StaffRole[], action: string): void {
+  if (!roles.includes(req.staff.role)) {
+    throw new HttpError(403, `Only ${roles.map(roleName).join(' or ')} staff may ${action}; you (${req.staff.id}) are a ${roleName(req.staff.role)}.`);
+  }
+}
