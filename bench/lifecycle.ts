@@ -10,6 +10,9 @@ const base = process.env.BENCH_URL ?? 'http://localhost:3000';
 const total = Number(process.env.BENCH_REQUESTS ?? 20);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 5);
 
+// The demo data's credentials (db/demo-data.ts): agent-1 takes calls, technicians and agent-2 act.
+const keyOf = (staffId: string) => ({ authorization: `Bearer demo-${staffId}` });
+
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const started = performance.now();
   const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
@@ -22,7 +25,7 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 async function waitForStage(id: string, stage: string): Promise<number> {
   const started = performance.now();
   for (let i = 0; i < 600; i++) {
-    const res = await fetch(`${base}/requests/${id}`);
+    const res = await fetch(`${base}/requests/${id}`, { headers: keyOf('agent-1') });
     if (((await res.json()) as { stage: string }).stage === stage) return performance.now() - started;
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -43,22 +46,22 @@ async function lifecycle(n: number, figures: Record<string, number[]>): Promise<
       regionId: n % 2 ? 'north' : 'south',
       faultDescription: 'Benchmark fault',
       severity: 'general',
-      firstContactStaffId: 'agent-1',
     },
-    { 'idempotency-key': `bench-${Date.now()}-${n}` },
+    { 'idempotency-key': `bench-${Date.now()}-${n}`, ...keyOf('agent-1') },
   );
   figures.intake.push(created.ms);
   const id = created.json.requestId;
   figures.dispatch.push(await waitForStage(id, 'contact'));
-  const technicianId = ((await (await fetch(`${base}/requests/${id}`)).json()) as { technician: { staffId: string } }).technician.staffId;
+  const status = await fetch(`${base}/requests/${id}`, { headers: keyOf('agent-1') });
+  const technicianId = ((await status.json()) as { technician: { staffId: string } }).technician.staffId;
   const visitAt = new Date(Date.now() + 3_600_000).toISOString();
-  for (const [path, body] of [
-    ['contact', { technicianId, visitAt }],
-    ['arrival', { technicianId }],
-    ['resolution', { technicianId }],
-    ['callback', { agentId: 'agent-2', satisfaction: 5, faultResolved: true }],
+  for (const [path, body, actor] of [
+    ['contact', { visitAt }, technicianId],
+    ['arrival', {}, technicianId],
+    ['resolution', {}, technicianId],
+    ['callback', { satisfaction: 5, faultResolved: true }, 'agent-2'],
   ] as const) {
-    figures.action.push((await post(`/requests/${id}/${path}`, body)).ms);
+    figures.action.push((await post(`/requests/${id}/${path}`, body, keyOf(actor))).ms);
   }
   return id;
 }

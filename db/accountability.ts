@@ -114,7 +114,9 @@ function toRecord(r: any): AccountabilityRecord {
   };
 }
 
-const SELECT_RECORD = 'SELECT *, id::int AS id FROM accountability_records';
+const SELECT_RECORD = `SELECT id::int AS id, request_id, stage, cycle, rule, deadline, breached_at, responsible_staff_id, status,
+    aggravated, statement_due_at, statement, statement_at, outcome, sanction, mitigating, decided_by, decided_at, decision_note
+  FROM accountability_records`;
 
 export async function findRecord(pool: Pool, id: number): Promise<AccountabilityRecord | undefined> {
   const { rows } = await pool.query(`${SELECT_RECORD} WHERE id = $1`, [id]);

@@ -7,7 +7,8 @@ const MIGRATIONS_DIR = path.join(__dirname, 'migrations');
 // Serialises concurrent starters (API and worker booting together) on one database.
 const LOCK_ID = 0x5c10c;
 
-export async function migrate(pool: Pool): Promise<string[]> {
+/** `upTo`: stop after this file (tests migrate step by step to check upgrades over existing data). */
+export async function migrate(pool: Pool, upTo?: string): Promise<string[]> {
   const client = await pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [LOCK_ID]);
@@ -17,6 +18,7 @@ export async function migrate(pool: Pool): Promise<string[]> {
     const done = new Set((await client.query<{ version: string }>('SELECT version FROM schema_migrations')).rows.map((r) => r.version));
     const applied: string[] = [];
     for (const file of readdirSync(MIGRATIONS_DIR).filter((f) => f.endsWith('.sql')).sort()) {
+      if (upTo && file > upTo) break;
       if (done.has(file)) continue;
       await client.query('BEGIN');
       try {

@@ -13,7 +13,7 @@ import { LoggingSmsGateway } from '../activities';
 import { buildApp } from '../api/app';
 import { DEFAULTS } from '../config';
 import { createLogger } from '../config/logger';
-import { DEMO_REGIONS, DEMO_STAFF, loadDemoData } from '../db/demo-data';
+import { DEMO_REGIONS, DEMO_STAFF, demoApiKey, loadDemoData } from '../db/demo-data';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { DEFAULT_REPAIR_POLICY } from '../domain/policy';
@@ -119,10 +119,12 @@ Service Clock is running.
   PostgreSQL     ${databaseUrl.replace(/:[^:@/]+@/, ':****@')}
 
 Demo organisation: regions ${DEMO_REGIONS.map((r) => `${r.id} (on duty: ${r.onDuty}, manager: ${r.manager})`).join('; ')}
-Demo staff: ${DEMO_STAFF.map((s) => `${s.id} [${s.role}]`).join(', ')}
+Demo credentials (send as "Authorization: Bearer <key>"; demo only — issue real ones with POST /staff/{id}/api-keys):
+${DEMO_STAFF.map((s) => `  ${s.role.padEnd(20)} ${s.id.padEnd(16)} ${demoApiKey(s.id)}`).join('\n')}
 
-Try:  curl -s -X POST ${api}/requests -H 'content-type: application/json' -H 'Idempotency-Key: demo-1' \\
-        -d '{"customer":{"name":"Li Wei","phone":"13800000001","address":"12 Renmin Road"},"regionId":"north","faultDescription":"No signal","severity":"general","firstContactStaffId":"agent-1"}'
+Try:  curl -s -X POST ${api}/requests -H 'content-type: application/json' -H 'Authorization: Bearer ${demoApiKey('agent-1')}' \\
+        -H 'Idempotency-Key: demo-1' \\
+        -d '{"customer":{"name":"Li Wei","phone":"13800000001","address":"12 Renmin Road"},"regionId":"north","faultDescription":"No signal","severity":"general"}'
 Press Ctrl-C to stop everything.
 `);
 

@@ -1,0 +1,226 @@
+/**
+ * Organisation, roster and ledger against a real PostgreSQL and Temporal: roster selection (on
+ * duty, backup, nobody: R4, R5), a manager change over time (R5), the statement → decision
+ * lifecycle (R21–R25), the aggravation flag (R23), and that an excused breach leaves no record.
+ */
+import pino from 'pino';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { createActivities, LoggingSmsGateway } from '../../activities';
+import type { BreachNotice } from '../../activities/types';
+import { http, startService, type RunningService } from '../support/service';
+
+let service: RunningService;
+const as = (staffId: string) => http(service.baseUrl, staffId);
+const admin = () => as('admin-1');
+let activities: ReturnType<typeof createActivities>;
+const suffix = `${process.pid % 10000}`;
+
+beforeAll(async () => {
+  // Short resolution limit (about 6 s) so an excused and an unexcused breach play out in real time.
+  service = await startService({ policy: { resolutionLimitHours: { general: 0.0017, major: 72 } } });
+  activities = createActivities({ pool: service.pool, sms: new LoggingSmsGateway(pino({ level: 'silent' })), logger: pino({ level: 'silent' }), now: () => new Date() });
+});
+afterAll(async () => {
+  await service?.close();
+});
+
+const hourFromNow = (h: number) => new Date(Date.now() + h * 3_600_000).toISOString();
+
+async function createRegion(id: string, managerId: string): Promise<void> {
+  expect((await admin().put(`/staff/${managerId}`, { name: `Manager of ${id}`, role: 'customer_manager', phone: '13700001000', regionId: null, branchId: 'city', active: true })).status).toBe(200);
+  const region = await admin().put(`/regions/${id}`, { name: `Region ${id}`, branchId: 'city', customerManagerId: managerId, households: 2000 });
+  expect(region.status).toBe(200);
+}
+
+async function createTechnician(id: string, regionId: string): Promise<void> {
+  const staff = await admin().put(`/staff/${id}`, { name: `Tech ${id}`, role: 'technician', phone: '13900001000', regionId, branchId: 'city', active: true });
+  expect(staff.status).toBe(200);
+}
+
+async function jobRecipient(requestId: string): Promise<string> {
+  return vi.waitFor(
+    async () => {
+      const { rows } = await service.pool.query(`SELECT recipient_staff_id FROM sms_outbox WHERE request_id = $1 AND purpose = 'job'`, [requestId]);
+      expect(rows).toHaveLength(1);
+      return rows[0].recipient_staff_id as string;
+    },
+    { timeout: 20_000, interval: 100 },
+  );
+}
+
+const requestIn = (regionId: string) => ({
+  customer: { name: 'Li Wei', phone: '13800000001', address: '12 Renmin Road' },
+  regionId,
+  faultDescription: 'No signal',
+  severity: 'general',
+});
+
+describe('on-duty roster (R4, R5)', () => {
+  it('gives the job to the primary on duty, else the backup, else alerts the customer manager at once', async () => {
+    const region = `east-${suffix}`;
+    await createRegion(region, `cm-${region}`);
+    await createTechnician(`tech-${region}-a`, region);
+    await createTechnician(`tech-${region}-b`, region);
+    const primary = await admin().post('/roster/shifts', { staffId: `tech-${region}-a`, regionId: region, position: 'primary', startsAt: hourFromNow(-1), endsAt: hourFromNow(8) });
+    await admin().post('/roster/shifts', { staffId: `tech-${region}-b`, regionId: region, position: 'backup', startsAt: hourFromNow(-1), endsAt: hourFromNow(8) });
+
+    const roster = await as('agent-1').get(`/roster?regionId=${region}`);
+    expect(roster.body.shifts.map((s: { staffId: string; position: string }) => [s.staffId, s.position])).toEqual([
+      [`tech-${region}-b`, 'backup'],
+      [`tech-${region}-a`, 'primary'],
+    ]);
+
+    const first = (await as('agent-1').post('/requests', requestIn(region))).body.requestId;
+    expect(await jobRecipient(first)).toBe(`tech-${region}-a`);
+
+    // The primary goes off duty: the backup gets the next job at once.
+    expect((await admin().delete(`/roster/shifts/${primary.body.id}`)).body.cancelledAt).not.toBeNull();
+    const second = (await as('agent-1').post('/requests', requestIn(region))).body.requestId;
+    expect(await jobRecipient(second)).toBe(`tech-${region}-b`);
+
+    // Nobody at all: the region's customer manager hears at once, long before the R4 deadline.
+    const empty = `west-${suffix}`;
+    await createRegion(empty, `cm-${empty}`);
+    const third = (await as('agent-1').post('/requests', requestIn(empty))).body.requestId;
+    await vi.waitFor(
+      async () => {
+        const { rows } = await service.pool.query(`SELECT recipient_staff_id, body FROM sms_outbox WHERE request_id = $1 AND purpose = 'alert'`, [third]);
+        expect(rows).toHaveLength(1);
+        expect(rows[0].recipient_staff_id).toBe(`cm-${empty}`);
+        expect(rows[0].body).toMatch(/Nobody is on duty/);
+      },
+      { timeout: 20_000, interval: 100 },
+    );
+    expect((await as('agent-1').get(`/requests/${third}`)).body.stage).toBe('dispatch');
+    for (const id of [first, second, third]) await service.client.workflow.getHandle(id).terminate('test done');
+  });
+});
+
+describe('organisation over time (R5)', () => {
+  it("applies a region's new customer manager to new work at once and keeps who managed it, and when", async () => {
+    const region = `harbour-${suffix}`;
+    await createRegion(region, `cm-old-${suffix}`);
+    await createTechnician(`tech-${region}`, region);
+    await admin().put(`/staff/cm-new-${suffix}`, { name: 'New manager', role: 'customer_manager', phone: '13700002000', regionId: null, branchId: 'city', active: true });
+    const changed = await admin().put(`/regions/${region}`, { name: `Region ${region}`, branchId: 'city', customerManagerId: `cm-new-${suffix}`, households: 2100 });
+    expect(changed.body.customerManagerId).toBe(`cm-new-${suffix}`);
+
+    const history = (await as('leader-city').get(`/regions/${region}/history`)).body;
+    expect(history.managers.map((m: { staffId: string; to: string | null }) => [m.staffId, m.to === null])).toEqual([
+      [`cm-old-${suffix}`, false],
+      [`cm-new-${suffix}`, true],
+    ]);
+    expect(history.managers[0].to).toBe(history.managers[1].from);
+    const regionChanges = history.changes.filter((c: { entity: string }) => c.entity === 'region');
+    expect(regionChanges.map((c: { after: { customerManagerId: string } }) => c.after.customerManagerId)).toEqual([`cm-old-${suffix}`, `cm-new-${suffix}`]);
+    expect(regionChanges.every((c: { changedBy: string }) => c.changedBy === 'admin-1')).toBe(true);
+    expect(history.changes.some((c: { entity: string; entityId: string }) => c.entity === 'staff' && c.entityId === `tech-${region}`)).toBe(true);
+
+    // A breach from now on alerts the new manager, not the old one.
+    const outcome = await activities.escalateBreach(breach({ regionId: region, stage: 'arrival', technicianId: `tech-${region}` }));
+    expect(outcome.alerted).toEqual([`cm-new-${suffix}`]);
+  });
+});
+
+let breachCounter = 0;
+function breach(overrides: Partial<BreachNotice> = {}): BreachNotice {
+  breachCounter += 1;
+  return {
+    requestId: `SR-20261121-7${suffix.padStart(4, '0')}${String(breachCounter).padStart(2, '0')}`,
+    regionId: 'north',
+    stage: 'contact',
+    cycle: 0,
+    rule: 'R6',
+    limit: 'technician contacts the customer',
+    deadline: new Date(Date.now() - 60_000).toISOString(),
+    breachedAt: new Date().toISOString(),
+    technicianId: 'tech-north-1',
+    ...overrides,
+  };
+}
+
+describe('accountability ledger (R20–R25)', () => {
+  it('names the rule, stage, deadline and person; hears them; then a supervisor decides, and every change is kept', async () => {
+    const notice = breach();
+    const { accountabilityRecordId: id } = await activities.escalateBreach(notice);
+    const opened = (await as('supervisor-1').get(`/accountability/${id}`)).body;
+    expect(opened).toMatchObject({ requestId: notice.requestId, rule: 'R6', stage: 'contact', deadline: notice.deadline, responsibleStaffId: 'tech-north-1', status: 'open' });
+    expect(Date.parse(opened.statementDueAt) - Date.parse(notice.breachedAt)).toBe(72 * 3_600_000);
+
+    const tooEarly = await as('supervisor-1').post(`/accountability/${id}/decision`, { outcome: 'warning' });
+    expect(tooEarly.status).toBe(409);
+    expect(tooEarly.body.message).toMatch(/has not been heard yet/);
+
+    expect((await as('tech-north-1').post(`/accountability/${id}/statement`, { statement: 'The address was wrong.' })).body.status).toBe('statement_filed');
+    const again = await as('tech-north-1').post(`/accountability/${id}/statement`, { statement: 'Once more.' });
+    expect(again.status).toBe(409);
+
+    const noSanction = await as('supervisor-1').post(`/accountability/${id}/decision`, { outcome: 'criticism_notice' });
+    expect(noSanction.status).toBe(400);
+    const decided = await as('supervisor-1').post(`/accountability/${id}/decision`, {
+      outcome: 'criticism_notice',
+      sanction: 'One month bonus withheld',
+      mitigating: ['apology_accepted', 'loss_recovered'],
+      note: 'Second late contact this quarter',
+    });
+    expect(decided.status).toBe(200);
+    expect(decided.body).toMatchObject({ status: 'decided', outcome: 'criticism_notice', decidedBy: 'supervisor-1', mitigating: ['apology_accepted', 'loss_recovered'] });
+    expect((await as('supervisor-1').post(`/accountability/${id}/decision`, { outcome: 'exempt' })).status).toBe(409);
+
+    const history = (await as('tech-north-1').get(`/accountability/${id}`)).body.history;
+    expect(history.map((e: { type: string; actor: string | null }) => [e.type, e.actor])).toEqual([
+      ['opened', null],
+      ['statement_filed', 'tech-north-1'],
+      ['decided', 'supervisor-1'],
+    ]);
+  });
+
+  it('flags as aggravated a record of someone held to account more than twice in twelve months (R23)', async () => {
+    const person = `tech-agg-${suffix}`;
+    await createTechnician(person, 'north');
+    const flags: boolean[] = [];
+    for (let i = 0; i < 4; i++) {
+      const { accountabilityRecordId } = await activities.escalateBreach(breach({ technicianId: person }));
+      flags.push((await as('supervisor-1').get(`/accountability/${accountabilityRecordId}`)).body.aggravated);
+    }
+    expect(flags).toEqual([false, false, false, true]);
+    // A record from more than a year before does not count.
+    const other = `tech-old-${suffix}`;
+    await createTechnician(other, 'north');
+    const longAgo = new Date(Date.now() - 400 * 86_400_000).toISOString();
+    for (let i = 0; i < 3; i++) await activities.escalateBreach(breach({ technicianId: other, breachedAt: i === 0 ? longAgo : new Date().toISOString() }));
+    const { accountabilityRecordId } = await activities.escalateBreach(breach({ technicianId: other }));
+    expect((await as('supervisor-1').get(`/accountability/${accountabilityRecordId}`)).body.aggravated).toBe(false);
+  });
+});
+
+describe('excused breaches', () => {
+  it('an approved extension leaves no record, while the same wait without one is breached', async () => {
+    const agent = as('agent-1');
+    const tech = as('tech-north-1');
+    const excused = (await agent.post('/requests', requestIn('north'))).body.requestId;
+    const unexcused = (await agent.post('/requests', requestIn('north'))).body.requestId;
+    for (const id of [excused, unexcused]) {
+      await vi.waitFor(async () => expect((await agent.get(`/requests/${id}`)).body.stage).toBe('contact'), { timeout: 20_000, interval: 100 });
+      await tech.post(`/requests/${id}/contact`, { visitAt: hourFromNow(1) });
+      await tech.post(`/requests/${id}/arrival`, {});
+    }
+    const atResolution = (await agent.get(`/requests/${excused}`)).body;
+    await tech.post(`/requests/${excused}/extension-requests`, { newDeadline: hourFromNow(2), reason: 'Amplifier on order' });
+    expect((await as('cm-north').post(`/requests/${excused}/extension-decision`, { approve: true })).status).toBe(200);
+
+    // Wait until the unexcused one has breached the ~6 s limit that both had.
+    await vi.waitFor(
+      async () => {
+        const { rows } = await service.pool.query('SELECT stage FROM accountability_records WHERE request_id = $1', [unexcused]);
+        expect(rows).toEqual([{ stage: 'resolution' }]);
+      },
+      { timeout: 30_000, interval: 250 },
+    );
+    expect(Date.now()).toBeGreaterThan(Date.parse(atResolution.deadlines.resolution));
+    const excusedRecords = await service.pool.query('SELECT count(*)::int AS n FROM accountability_records WHERE request_id = $1', [excused]);
+    expect(excusedRecords.rows[0].n).toBe(0);
+    expect((await agent.get(`/requests/${excused}`)).body.breaches).toEqual([]);
+    for (const id of [excused, unexcused]) await service.client.workflow.getHandle(id).terminate('test done');
+  });
+});
