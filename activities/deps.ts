@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
+import type { HolidayCalendar } from '../domain/working-days';
 import type { SmsGateway } from './sms';
 
 /** What the activities need from the outside world; tests pass their own gateway or clock. */
@@ -8,4 +9,6 @@ export interface ActivityDeps {
   sms: SmsGateway;
   logger: Logger;
   now: () => Date;
+  /** The holiday calendar in force (R9, R10); a function so an operator's update applies to new computations. */
+  calendar: () => HolidayCalendar;
 }

@@ -1,5 +1,7 @@
 /** The activities' contract. Workflows import these types only, never the implementations. */
-import type { RepairStage } from '../domain/kinds';
+import type { RepairStage, StaffRole } from '../domain/kinds';
+import type { ServiceStatus } from '../domain/service-request';
+import type { WorkingDeadline } from '../domain/working-days';
 import type { AssignedTechnician, RequestStatus, TimelineEvent } from '../domain/request';
 
 export interface DispatchJob {
@@ -12,7 +14,7 @@ export interface DispatchJob {
 export interface BreachNotice {
   requestId: string;
   regionId: string;
-  stage: RepairStage;
+  stage: RepairStage | string;
   cycle: number;
   rule: string;
   limit: string;
@@ -20,6 +22,29 @@ export interface BreachNotice {
   breachedAt: string;
   /** The technician on the job, when the stage is theirs to meet. */
   technicianId?: string;
+  /** Ladder level (1 = at breach, writes the record; 2, 3 … later alerts only). Repair stages: 1. */
+  level?: number;
+  /** Roles to alert and the responsible role, for stages outside the repair rules (policy ladder). */
+  alert?: StaffRole[];
+  responsible?: StaffRole;
+  /** A named person held responsible (R12: whoever did not file the report). */
+  responsibleStaffId?: string;
+}
+
+export interface RoleNotice {
+  requestId: string;
+  regionId: string;
+  /** Unique per cause; the recipient's id is appended, so each person gets it once. */
+  key: string;
+  roles: StaffRole[];
+  text: string;
+}
+
+export interface WorkingDeadlineAsk {
+  startMs: number;
+  days: number;
+  utcOffsetMinutes: number;
+  cutoff: string;
 }
 
 export interface EscalationOutcome {
@@ -45,4 +70,10 @@ export interface ServiceActivities {
   escalateBreach(notice: BreachNotice): Promise<EscalationOutcome>;
   /** R1: the staff member who took the request is told when it closes; once per request. */
   notifyFirstContact(notice: ClosingNotice): Promise<void>;
+  /** Registry row and timeline of a request of another kind. */
+  recordServiceProgress(snapshot: ServiceStatus, events: TimelineEvent[]): Promise<void>;
+  /** R9–R11: a deadline in working days by the holiday calendar; its result is recorded in history. */
+  workingDeadline(ask: WorkingDeadlineAsk): Promise<WorkingDeadline>;
+  /** Warnings and reports to the holders of roles for the request's region, once per key and person. */
+  notifyRoles(notice: RoleNotice): Promise<string[]>;
 }

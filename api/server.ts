@@ -1,6 +1,7 @@
 /** The API process (docker-compose's `api` service): listens until SIGINT/SIGTERM, then closes cleanly. */
 import { Client, Connection } from '@temporalio/client';
 import { loadConfig } from '../config';
+import { loadServicePolicy } from '../config/policy';
 import { createLogger } from '../config/logger';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
@@ -14,7 +15,7 @@ async function main(): Promise<void> {
   await migrate(pool);
   const connection = await Connection.connect({ address: config.temporalAddress });
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
-  const app = await buildApp({ pool, temporal, taskQueue: config.taskQueue, logger, policy: DEFAULT_REPAIR_POLICY });
+  const app = await buildApp({ pool, temporal, taskQueue: config.taskQueue, logger, policy: DEFAULT_REPAIR_POLICY, servicePolicy: loadServicePolicy() });
   app.addHook('onClose', async () => {
     await connection.close();
     await pool.end();

@@ -45,4 +45,6 @@ export const ENVIRONMENT_VARIABLES = [
   'HOST',
   'PORT',
   'LOG_LEVEL',
+  'POLICY_FILE',
+  'CALENDAR_FILE',
 ] as const;

@@ -1,9 +1,50 @@
 /** The request registry and timeline: written by the workflow's activity, read by the API. */
 import type { Pool, PoolClient } from 'pg';
 import type { RequestStatus, TimelineEvent } from '../domain/request';
+import type { ServiceStatus } from '../domain/service-request';
+
+/** The registry's columns, from either kind of request's live state; the whole state goes in `snapshot`. */
+export interface RegistryRow {
+  requestId: string;
+  kind: string;
+  severity: string | null;
+  regionId: string;
+  stage: string;
+  cycle: number;
+  customer: { name: string; phone: string; address: string };
+  description: string;
+  firstContactStaffId: string;
+  technicianId: string | null;
+  receivedAt: string;
+  nextDeadline: string | null;
+  breached: boolean;
+  closedAt: string | null;
+  snapshot: RequestStatus | ServiceStatus;
+}
+
+export const registryRowOfRepair = (s: RequestStatus): RegistryRow => ({
+  ...s,
+  severity: s.severity,
+  description: s.faultDescription,
+  technicianId: s.technician?.staffId ?? null,
+  nextDeadline: s.nextDeadline ?? null,
+  breached: s.breaches.length > 0,
+  closedAt: s.closedAt ?? null,
+  snapshot: s,
+});
+
+export const registryRowOfService = (s: ServiceStatus): RegistryRow => ({
+  ...s,
+  severity: null,
+  technicianId: null,
+  nextDeadline: s.nextDeadline ?? null,
+  breached: s.breaches.length > 0,
+  closedAt: s.closedAt ?? null,
+  snapshot: s,
+});
 
 /** Upserts the registry row (never moving it backwards) and appends events once per (request, seq). */
-export async function saveProgress(client: PoolClient, snapshot: RequestStatus, events: TimelineEvent[]): Promise<void> {
+export async function saveProgress(client: PoolClient, row: RegistryRow, events: TimelineEvent[]): Promise<void> {
   const lastSeq = events.reduce((max, e) => Math.max(max, e.seq), 0);
   await client.query(
     `INSERT INTO service_requests (id, kind, severity, region_id, stage, cycle, customer_name, customer_phone,
@@ -15,17 +56,16 @@ export async function saveProgress(client: PoolClient, snapshot: RequestStatus, 
         last_seq = EXCLUDED.last_seq, snapshot = EXCLUDED.snapshot, updated_at = now()
      WHERE service_requests.last_seq <= EXCLUDED.last_seq`,
     [
-      snapshot.requestId, snapshot.kind, snapshot.severity, snapshot.regionId, snapshot.stage, snapshot.cycle,
-      snapshot.customer.name, snapshot.customer.phone, snapshot.customer.address, snapshot.faultDescription,
-      snapshot.firstContactStaffId, snapshot.technician?.staffId ?? null, snapshot.receivedAt, snapshot.nextDeadline ?? null,
-      snapshot.breaches.length > 0, snapshot.closedAt ?? null, lastSeq, JSON.stringify(snapshot),
+      row.requestId, row.kind, row.severity, row.regionId, row.stage, row.cycle, row.customer.name, row.customer.phone,
+      row.customer.address, row.description, row.firstContactStaffId, row.technicianId, row.receivedAt, row.nextDeadline,
+      row.breached, row.closedAt, lastSeq, JSON.stringify(row.snapshot),
     ],
   );
   for (const e of events) {
     await client.query(
       `INSERT INTO request_events (request_id, seq, type, stage, at, actor, on_time, detail)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8) ON CONFLICT (request_id, seq) DO NOTHING`,
-      [snapshot.requestId, e.seq, e.type, e.stage, e.at, e.actor ?? null, e.onTime ?? null, e.detail ? JSON.stringify(e.detail) : null],
+      [row.requestId, e.seq, e.type, e.stage, e.at, e.actor ?? null, e.onTime ?? null, e.detail ? JSON.stringify(e.detail) : null],
     );
   }
 }
@@ -82,8 +122,8 @@ export async function listRequests(pool: Pool, filter: RequestListFilter): Promi
   }));
 }
 
-export async function findSnapshot(pool: Pool, requestId: string): Promise<RequestStatus | undefined> {
-  const { rows } = await pool.query<{ snapshot: RequestStatus }>('SELECT snapshot FROM service_requests WHERE id = $1', [requestId]);
+export async function findSnapshot(pool: Pool, requestId: string): Promise<RequestStatus | ServiceStatus | undefined> {
+  const { rows } = await pool.query<{ snapshot: RequestStatus | ServiceStatus }>('SELECT snapshot FROM service_requests WHERE id = $1', [requestId]);
   return rows[0]?.snapshot;
 }
 

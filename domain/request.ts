@@ -27,7 +27,7 @@ export interface AssignedTechnician {
 }
 
 export interface Breach {
-  stage: RepairStage;
+  stage: RepairStage | string;
   /** 0 for the first pass; a reopened request's resolution and callback count up (R17). */
   cycle: number;
   rule: string;
@@ -60,6 +60,19 @@ export interface CallbackResult {
 
 export type TimelineEventType =
   | 'received'
+  | 'paperwork_missing'
+  | 'paperwork_complete'
+  | 'stage_done'
+  | 'warned'
+  | 'escalated'
+  | 'postponed'
+  | 'customer_unreachable'
+  | 'unreachable_report_filed'
+  | 'pause_requested'
+  | 'pause_approved'
+  | 'pause_rejected'
+  | 'resumed'
+  | 'deadline_confirmed'
   | 'dispatched'
   | 'contacted'
   | 'arrived'
@@ -76,7 +89,7 @@ export interface TimelineEvent {
   /** Position in the request's timeline; with the request id it is the record's unique key. */
   seq: number;
   type: TimelineEventType;
-  stage: Stage;
+  stage: Stage | string;
   at: string;
   actor?: string;
   /** Whether the stage this event completes was met within its limit. */

@@ -9,14 +9,15 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { NativeConnection } from '@temporalio/worker';
-import { LoggingSmsGateway } from '../activities';
 import { buildApp } from '../api/app';
 import { DEFAULTS } from '../config';
 import { createLogger } from '../config/logger';
+import { loadServicePolicy } from '../config/policy';
 import { DEMO_REGIONS, DEMO_STAFF, demoApiKey, loadDemoData } from '../db/demo-data';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
 import { DEFAULT_REPAIR_POLICY } from '../domain/policy';
+import { activityDeps } from '../worker/activity-deps';
 import { createServiceWorker } from '../worker/create-worker';
 import { installTemporalRuntime } from '../worker/runtime';
 import { registerSearchAttributes } from '../worker/search-attributes';
@@ -35,6 +36,7 @@ async function main(): Promise<void> {
   const say = (line: string) => console.log(`[start] ${line}`);
   const stops: Array<() => Promise<unknown>> = []; // run in reverse on shutdown
   mkdirSync(DATA_DIR, { recursive: true });
+  const servicePolicy = loadServicePolicy(); // an invalid policy file stops start-up here, naming the entry
 
   // ---- Temporal
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
@@ -89,7 +91,7 @@ async function main(): Promise<void> {
     connection: nativeConnection,
     namespace,
     taskQueue,
-    deps: { pool, sms: new LoggingSmsGateway(logger), logger, now: () => new Date() },
+    deps: activityDeps(pool, logger),
   });
   const workerRun = worker.run();
   stops.push(async () => {
@@ -104,6 +106,7 @@ async function main(): Promise<void> {
     taskQueue,
     logger,
     policy: DEFAULT_REPAIR_POLICY,
+    servicePolicy,
   });
   const port = Number(process.env.PORT ?? DEFAULTS.port);
   await app.listen({ host: process.env.HOST ?? DEFAULTS.host, port });

@@ -1,11 +1,11 @@
 /** The worker process (docker-compose's `worker` service): runs until SIGINT/SIGTERM, then drains. */
 import { Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
-import { LoggingSmsGateway } from '../activities';
 import { loadConfig } from '../config';
 import { createLogger } from '../config/logger';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
+import { activityDeps } from './activity-deps';
 import { createServiceWorker } from './create-worker';
 import { installTemporalRuntime } from './runtime';
 import { registerSearchAttributes } from './search-attributes';
@@ -24,7 +24,7 @@ async function main(): Promise<void> {
     connection,
     namespace: config.temporalNamespace,
     taskQueue: config.taskQueue,
-    deps: { pool, sms: new LoggingSmsGateway(logger), logger, now: () => new Date() },
+    deps: activityDeps(pool, logger),
   });
   logger.info({ taskQueue: config.taskQueue, temporal: config.temporalAddress }, 'worker running');
   await worker.run(); // the SDK runtime shuts the worker down on SIGINT/SIGTERM

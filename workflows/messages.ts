@@ -13,6 +13,17 @@ import type {
   RequestStatus,
   ResolutionReport,
 } from '../domain/request';
+import type {
+  PaperworkReport,
+  PauseAsk,
+  PauseVerdict,
+  PostponementAsk,
+  ResumeOrder,
+  ServiceStatus,
+  StageDone,
+  UnreachableClaim,
+  UnreachableReportFiling,
+} from '../domain/service-request';
 
 export const statusQuery = defineQuery<RequestStatus>('status');
 
@@ -28,3 +39,16 @@ export const recordCallbackUpdate = defineUpdate<RequestStatus, [CallbackReport]
 export const ACTION_NOT_ALLOWED = 'ActionNotAllowed';
 /** ApplicationFailure type of a technician acting on a job that was dispatched to someone else. */
 export const NOT_YOUR_JOB = 'NotYourJob';
+
+// ---- Requests of the other kinds (installation, reconnection, complaint, consultation): R3, R7, R9–R12.
+export const serviceStatusQuery = defineQuery<ServiceStatus>('status');
+export const recordPaperworkUpdate = defineUpdate<ServiceStatus, [PaperworkReport]>('recordPaperwork');
+export const completeStageUpdate = defineUpdate<ServiceStatus, [StageDone]>('completeStage');
+export const postponeUpdate = defineUpdate<ServiceStatus, [PostponementAsk]>('postpone');
+export const reportUnreachableUpdate = defineUpdate<ServiceStatus, [UnreachableClaim]>('reportUnreachable');
+export const fileUnreachableReportUpdate = defineUpdate<ServiceStatus, [UnreachableReportFiling]>('fileUnreachableReport');
+export const requestPauseUpdate = defineUpdate<ServiceStatus, [PauseAsk]>('requestPause');
+export const decidePauseUpdate = defineUpdate<ServiceStatus, [PauseVerdict]>('decidePause');
+export const resumeUpdate = defineUpdate<ServiceStatus, [ResumeOrder]>('resume');
+/** The same wire name as recordCallbackUpdate, so one callback endpoint serves every kind. */
+export const recordServiceCallbackUpdate = defineUpdate<ServiceStatus, [CallbackReport]>('recordCallback');

@@ -32,7 +32,7 @@ import {
   ExtensionRequestBody,
   ManualDispatchBody,
   RequestParams,
-  RequestStatusSchema,
+  AnyStatusSchema,
   ResolutionBody,
 } from '../schemas/requests';
 
@@ -143,7 +143,7 @@ export async function actionRoutes(app: FastifyInstance): Promise<void> {
           params: RequestParams,
           body: action.body,
           response: {
-            200: RequestStatusSchema,
+            200: AnyStatusSchema,
             400: ErrorSchema,
             401: ErrorSchema,
             403: ErrorSchema,

@@ -3,17 +3,21 @@ import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import type { SearchAttributePair } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
 import { claimRequestNumber } from '../../db/intake';
 import { regionExists } from '../../db/organisation';
 import { findSnapshot, listRequests, timeline } from '../../db/requests';
 import type { RepairRequestInput, RequestStatus } from '../../domain/request';
+import { snapshotFor, type ServiceKind } from '../../domain/service-policy';
+import type { ServiceRequestInput, ServiceStatus } from '../../domain/service-request';
 import { statusQuery } from '../../workflows/messages';
 import type { repairRequest } from '../../workflows/repair-request';
+import type { serviceRequest } from '../../workflows/service-request';
 import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from '../../workflows/search-attributes';
 import { HttpError } from '../errors';
 import { requireRole } from '../plugins/auth';
-import { CreateRequestBody, ErrorSchema, ListQuery, RequestList, RequestParams, RequestStatusSchema, TimelineSchema } from '../schemas/requests';
+import { AnyStatusSchema, CreateRequestBody, ErrorSchema, ListQuery, RequestList, RequestParams, TimelineSchema } from '../schemas/requests';
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
@@ -21,14 +25,26 @@ const IdempotencyHeaders = Type.Object({
   ),
 });
 
+/** Fields each kind needs beyond the schema's common ones; a 400 names the missing one. */
+function requireKindFields(body: CreateRequestBody): void {
+  const missing = (field: string, kind: string) => new HttpError(400, `body must have required property '${field}' for a ${kind} request`);
+  const kind = body.kind ?? 'fault_repair';
+  if (kind === 'fault_repair') {
+    if (!body.faultDescription) throw missing('faultDescription', kind);
+    if (!body.severity) throw missing('severity', kind);
+  } else if (!body.description) {
+    throw missing('description', kind);
+  }
+}
+
 const bodyHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
 export async function requestRoutes(plain: FastifyInstance): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const { pool, temporal, taskQueue, policy } = app.deps;
+  const { pool, temporal, taskQueue, policy, servicePolicy } = app.deps;
 
   /** Live state from the workflow; the last recorded snapshot when the workflow cannot answer. */
-  async function currentStatus(requestId: string): Promise<RequestStatus> {
+  async function currentStatus(requestId: string): Promise<RequestStatus | ServiceStatus> {
     try {
       return await temporal.workflow.getHandle(requestId).query(statusQuery);
     } catch (err) {
@@ -51,8 +67,8 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
         headers: IdempotencyHeaders,
         body: CreateRequestBody,
         response: {
-          201: RequestStatusSchema,
-          200: RequestStatusSchema,
+          201: AnyStatusSchema,
+          200: AnyStatusSchema,
           400: ErrorSchema,
           401: ErrorSchema,
           403: ErrorSchema,
@@ -64,6 +80,7 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
     async (req, reply) => {
       requireRole(req, ['agent', 'call_centre_leader'], 'take requests');
       const body = req.body;
+      requireKindFields(body);
       if (!(await regionExists(pool, body.regionId))) {
         throw new HttpError(422, `Unknown region "${body.regionId}"; choose the region that covers the customer's address.`);
       }
@@ -74,32 +91,53 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
           `This Idempotency-Key was already used for request ${claim.requestId} with different details; use a new key for a new request.`,
         );
       }
-      const input: RepairRequestInput = {
-        requestId: claim.requestId,
-        customer: body.customer,
-        regionId: body.regionId,
-        faultDescription: body.faultDescription,
-        severity: body.severity,
-        firstContactStaffId: req.staff.id, // R1: whoever took the call owns the request
-        policy,
-      };
+      const kind = body.kind ?? 'fault_repair';
+      const searchAttributes = (stage: string, nextDeadline: Date | null): SearchAttributePair[] => [
+        { key: REQUEST_KIND, value: kind },
+        { key: REGION_ID, value: body.regionId },
+        { key: REQUEST_STAGE, value: stage },
+        ...(nextDeadline ? [{ key: NEXT_DEADLINE, value: nextDeadline }] : []),
+        { key: BREACHED, value: false },
+      ];
+      // A retried POST finds the run it started; a closed one is never started again.
+      const startOptions = { workflowId: claim.requestId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE' } as const;
       try {
-        await temporal.workflow.start<typeof repairRequest>('repairRequest', {
-          workflowId: claim.requestId,
-          taskQueue,
-          args: [input],
-          // A retried POST finds the run it started; a closed one is never started again.
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          staticSummary: `${body.severity} fault in ${body.regionId}: ${body.faultDescription}`.slice(0, 200),
-          typedSearchAttributes: [
-            { key: REQUEST_KIND, value: 'fault_repair' },
-            { key: REGION_ID, value: body.regionId },
-            { key: REQUEST_STAGE, value: 'dispatch' },
-            { key: NEXT_DEADLINE, value: new Date(Date.now() + policy.dispatchLimitMinutes * 60_000) },
-            { key: BREACHED, value: false },
-          ],
-        });
+        if (kind === 'fault_repair') {
+          const input: RepairRequestInput = {
+            requestId: claim.requestId,
+            customer: body.customer,
+            regionId: body.regionId,
+            faultDescription: body.faultDescription!,
+            severity: body.severity!,
+            firstContactStaffId: req.staff.id, // R1: whoever took the call owns the request
+            policy,
+          };
+          await temporal.workflow.start<typeof repairRequest>('repairRequest', {
+            ...startOptions,
+            args: [input],
+            staticSummary: `${body.severity} fault in ${body.regionId}: ${body.faultDescription}`.slice(0, 200),
+            typedSearchAttributes: searchAttributes('dispatch', new Date(Date.now() + policy.dispatchLimitMinutes * 60_000)),
+          });
+        } else {
+          const snapshot = snapshotFor(servicePolicy, kind as ServiceKind);
+          const input: ServiceRequestInput = {
+            requestId: claim.requestId,
+            kind: kind as ServiceKind,
+            customer: body.customer,
+            regionId: body.regionId,
+            description: body.description!,
+            firstContactStaffId: req.staff.id,
+            paperwork: { complete: body.paperwork?.complete ?? false, missingItems: body.paperwork?.missingItems ?? [] },
+            answeredOnFirstContact: body.answeredOnFirstContact,
+            policy: snapshot,
+          };
+          await temporal.workflow.start<typeof serviceRequest>('serviceRequest', {
+            ...startOptions,
+            args: [input],
+            staticSummary: `${snapshot.kindPolicy.label} in ${body.regionId}: ${body.description}`.slice(0, 200),
+            typedSearchAttributes: searchAttributes(snapshot.kindPolicy.stages[0].stage, null),
+          });
+        }
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
@@ -133,7 +171,7 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
         tags: ['requests'],
         summary: 'The live state of a request: stage, deadlines, breaches, extensions',
         params: RequestParams,
-        response: { 200: RequestStatusSchema, 400: ErrorSchema, 404: ErrorSchema },
+        response: { 200: AnyStatusSchema, 400: ErrorSchema, 404: ErrorSchema },
       },
     },
     async (req) => currentStatus(req.params.id),

@@ -2,6 +2,8 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { FAULT_SEVERITIES, REPAIR_STAGES } from '../../domain/kinds';
 import { REQUEST_NUMBER_PATTERN } from '../../domain/request-number';
+import { SERVICE_KINDS } from '../../domain/service-policy';
+import { ServiceStatusSchema } from './service';
 
 const DateTime = Type.String({ format: 'date-time' });
 const StaffId = (description: string) => Type.String({ minLength: 1, maxLength: 64, description });
@@ -13,7 +15,9 @@ export const RequestParams = Type.Object({
 
 export const CreateRequestBody = Type.Object(
   {
-    kind: Type.Optional(Type.Literal('fault_repair', { description: 'Request kind (R2); only fault repair so far' })),
+    kind: Type.Optional(
+      Type.Union(['fault_repair', ...SERVICE_KINDS].map((k) => Type.Literal(k)), { default: 'fault_repair', description: 'Request kind (R2)' }),
+    ),
     customer: Type.Object(
       {
         name: Type.String({ minLength: 1, maxLength: 100 }),
@@ -23,8 +27,16 @@ export const CreateRequestBody = Type.Object(
       { additionalProperties: false },
     ),
     regionId: Type.String({ minLength: 1, maxLength: 64, description: 'The region (片区) of the customer address' }),
-    faultDescription: Type.String({ minLength: 3, maxLength: 1000 }),
-    severity: Type.Union(FAULT_SEVERITIES.map((s) => Type.Literal(s)), { description: 'general: 24 h, major: 72 h (R8)' }),
+    faultDescription: Type.Optional(Type.String({ minLength: 3, maxLength: 1000, description: 'fault_repair: what is wrong' })),
+    severity: Type.Optional(Type.Union(FAULT_SEVERITIES.map((s) => Type.Literal(s)), { description: 'fault_repair: general 24 h, major 72 h (R8)' })),
+    description: Type.Optional(Type.String({ minLength: 3, maxLength: 1000, description: 'Other kinds: what the customer asks for' })),
+    paperwork: Type.Optional(
+      Type.Object(
+        { complete: Type.Boolean(), missingItems: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), { default: [] }) },
+        { additionalProperties: false, description: 'Installation, reconnection: R3/R11, the clock starts when complete' },
+      ),
+    ),
+    answeredOnFirstContact: Type.Optional(Type.Boolean({ description: 'Consultation answered on the spot: closes at once' })),
   },
   { additionalProperties: false },
 );
@@ -163,3 +175,6 @@ export const CallbackBody = Type.Object(
   },
   { additionalProperties: false },
 );
+
+/** The live state of a request of any kind. */
+export const AnyStatusSchema = Type.Union([RequestStatusSchema, ServiceStatusSchema]);

@@ -4,7 +4,8 @@
  * or someone else's job or region).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createActivities, LoggingSmsGateway } from '../../activities';
+import { createActivities } from '../../activities';
+import { activityDeps } from '../../worker/activity-deps';
 import pino from 'pino';
 import { http, startService, type RunningService } from '../support/service';
 
@@ -139,7 +140,7 @@ describe('organisation and roster (admins write)', () => {
 
 describe('accountability (only supervisors decide)', () => {
   it('lets the responsible person state their case, supervisors decide, and each read what they may', async () => {
-    const activities = createActivities({ pool: service.pool, sms: new LoggingSmsGateway(pino({ level: 'silent' })), logger: pino({ level: 'silent' }), now: () => new Date() });
+    const activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' })));
     const { accountabilityRecordId: id } = await activities.escalateBreach({
       requestId: `SR-20261121-8${String(Date.now()).slice(-5)}`,
       regionId: 'south',

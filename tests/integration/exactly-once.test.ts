@@ -6,6 +6,7 @@
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivities, LoggingSmsGateway, type SmsGateway } from '../../activities';
+import { activityDeps } from '../../worker/activity-deps';
 import { deliverSms } from '../../activities/sms';
 import { http, startService, type RunningService } from '../support/service';
 
@@ -86,7 +87,7 @@ describe('a breach escalates exactly once', () => {
   });
 
   it('an escalation activity run twice for the same breach (a retry after a crash) writes nothing new', async () => {
-    const activities = createActivities({ pool: service.pool, sms: new LoggingSmsGateway(pino({ level: 'silent' })), logger: pino({ level: 'silent' }), now: () => new Date() });
+    const activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' })));
     const notice = {
       requestId: `SR-20261121-9${String(Date.now()).slice(-5)}`,
       regionId: 'north',

@@ -5,7 +5,8 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createActivities, LoggingSmsGateway } from '../../activities';
+import { createActivities } from '../../activities';
+import { activityDeps } from '../../worker/activity-deps';
 import type { BreachNotice } from '../../activities/types';
 import { http, startService, type RunningService } from '../support/service';
 
@@ -18,7 +19,7 @@ const suffix = `${process.pid % 10000}`;
 beforeAll(async () => {
   // Short resolution limit (about 6 s) so an excused and an unexcused breach play out in real time.
   service = await startService({ policy: { resolutionLimitHours: { general: 0.0017, major: 72 } } });
-  activities = createActivities({ pool: service.pool, sms: new LoggingSmsGateway(pino({ level: 'silent' })), logger: pino({ level: 'silent' }), now: () => new Date() });
+  activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' })));
 });
 afterAll(async () => {
   await service?.close();

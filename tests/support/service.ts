@@ -11,8 +11,11 @@ import { LoggingSmsGateway } from '../../activities';
 import { buildApp } from '../../api/app';
 import { demoApiKey, loadDemoData } from '../../db/demo-data';
 import { createPool, type Pool } from '../../db/pool';
+import { loadServicePolicy } from '../../config/policy';
 import { DEFAULT_REPAIR_POLICY, type RepairPolicy } from '../../domain/policy';
+import type { ServicePolicy } from '../../domain/service-policy';
 import { createServiceWorker } from '../../worker/create-worker';
+import { activityDeps } from '../../worker/activity-deps';
 import { installTemporalRuntime } from '../../worker/runtime';
 
 export interface RunningService {
@@ -25,7 +28,9 @@ export interface RunningService {
   close(): Promise<void>;
 }
 
-export async function startService(options: { policy?: Partial<RepairPolicy>; sms?: SmsGateway } = {}): Promise<RunningService> {
+export async function startService(
+  options: { policy?: Partial<RepairPolicy>; servicePolicy?: ServicePolicy; sms?: SmsGateway } = {},
+): Promise<RunningService> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   installTemporalRuntime(logger, 'ERROR');
   const pool = createPool(inject('databaseUrl'));
@@ -33,7 +38,7 @@ export async function startService(options: { policy?: Partial<RepairPolicy>; sm
   const address = inject('temporalAddress');
   const taskQueue = `it-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
   const nativeConnection = await NativeConnection.connect({ address });
-  const deps = { pool, sms: options.sms ?? new LoggingSmsGateway(logger), logger, now: () => new Date() };
+  const deps = activityDeps(pool, logger, options.sms ? { sms: options.sms } : {});
 
   let worker: Worker;
   let running: Promise<void>;
@@ -45,7 +50,7 @@ export async function startService(options: { policy?: Partial<RepairPolicy>; sm
 
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = await buildApp({ pool, temporal: client, taskQueue, logger, policy: { ...DEFAULT_REPAIR_POLICY, ...options.policy } });
+  const app = await buildApp({ pool, temporal: client, taskQueue, logger, policy: { ...DEFAULT_REPAIR_POLICY, ...options.policy }, servicePolicy: options.servicePolicy ?? loadServicePolicy() });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   return {

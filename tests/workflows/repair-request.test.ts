@@ -64,7 +64,7 @@ function fakeActivities(options: { onDuty?: boolean } = {}) {
     escalations: [] as BreachNotice[],
     closingNotices: [] as ClosingNotice[],
   };
-  const activities: ServiceActivities = {
+  const activities: Omit<ServiceActivities, 'recordServiceProgress' | 'workingDeadline' | 'notifyRoles'> = {
     async recordProgress(snapshot, events) {
       calls.snapshots.push(snapshot);
       calls.events.push(...events);
