@@ -433,7 +433,7 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
   if (!state.paperwork.complete) note('paperwork_missing', { actor: input.firstContactStaffId, detail: { missingItems: state.paperwork.missingItems } });
 
   if (input.answeredOnFirstContact && kindPolicy.mayCloseOnFirstContact) {
-    state.deadlines[state.stage] = { deadline: iso(receivedAt), provisional: false };
+    state.deadlines[state.stage] = await computeDeadline(kindPolicy.stages[0], receivedAt);
     complete(input.firstContactStaffId, { note: 'answered on first contact' });
   } else {
     let reopened = false;

@@ -173,7 +173,10 @@ describe('operations', () => {
       ]),
     );
     const createBody = doc.body.paths['/requests'].post.requestBody.content['application/json'].schema;
-    expect(createBody.required).toEqual(expect.arrayContaining(['customer', 'regionId', 'severity']));
+    expect(createBody.required).toEqual(expect.arrayContaining(['customer', 'regionId']));
+    expect(createBody.properties.kind.anyOf.map((k: { const?: string; enum?: string[] }) => k.const ?? k.enum?.[0])).toEqual([
+      'fault_repair', 'installation_city', 'installation_rural', 'reconnection', 'complaint', 'consultation',
+    ]);
     expect(doc.body.components.securitySchemes.apiKey).toMatchObject({ type: 'http', scheme: 'bearer' });
     const ui = await fetch(`${service.baseUrl}/docs`, { redirect: 'follow' });
     expect(ui.status).toBe(200);
