@@ -35,6 +35,7 @@ export const registryRowOfRepair = (s: RequestStatus): RegistryRow => ({
 
 export const registryRowOfService = (s: ServiceStatus): RegistryRow => ({
   ...s,
+  stage: s.closedAt ? 'closed' : s.stage,
   severity: null,
   technicianId: null,
   nextDeadline: s.nextDeadline ?? null,

@@ -31,3 +31,16 @@ describe('recorded histories replay on the current workflow code', () => {
     expect(failures).toEqual([]);
   });
 });
+
+describe('policy and calendar changes never reach a running request', () => {
+  it('keeps the policy snapshot in the input and the working-day deadline as an activity result in history', () => {
+    const history = historyFromJson(readFileSync(path.join(HISTORIES_DIR, 'v2-installation-paperwork-then-callback.json'), 'utf8'));
+    const events = history.events ?? [];
+    const started = events[0].workflowExecutionStartedEventAttributes!;
+    const input = JSON.parse(Buffer.from(started.input!.payloads![0].data!).toString());
+    expect(input.policy).toMatchObject({ version: expect.any(String), kind: 'installation_city' });
+    expect(input.policy.kindPolicy.stages[0].limit).toEqual({ workingDays: 5 });
+    const scheduled = events.filter((e) => e.activityTaskScheduledEventAttributes).map((e) => e.activityTaskScheduledEventAttributes!.activityType!.name);
+    expect(scheduled).toContain('workingDeadline');
+  });
+});
