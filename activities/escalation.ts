@@ -4,7 +4,7 @@
  * take their roles from STAGE_RULES; other kinds pass their policy ladder's roles.
  */
 import { recordBreach } from '../db/accountability';
-import { staffInRoleFor, type StaffMember } from '../db/organisation';
+import { findStaff, staffInRoleFor, type StaffMember } from '../db/organisation';
 import { STAGE_RULES } from '../domain/escalation';
 import type { RepairStage, StaffRole } from '../domain/kinds';
 import type { ActivityDeps } from './deps';
@@ -54,6 +54,10 @@ export function escalationActivities(deps: ActivityDeps) {
 
     async notifyRoles(notice: RoleNotice): Promise<string[]> {
       const recipients = await holders(notice.roles, notice.regionId, deps.now());
+      for (const id of notice.staffIds ?? []) {
+        const member = await findStaff(deps.pool, id);
+        if (member) recipients.set(member.id, member);
+      }
       for (const member of recipients.values()) {
         await deliverSms(deps.pool, deps.sms, {
           key: `${notice.key}/${member.id}`,

@@ -37,6 +37,8 @@ export interface RoleNotice {
   /** Unique per cause; the recipient's id is appended, so each person gets it once. */
   key: string;
   roles: StaffRole[];
+  /** Named people told besides the role holders (the assigned technician). */
+  staffIds?: string[];
   text: string;
 }
 

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { servicePolicyProblems, type ServicePolicy } from '../domain/service-policy';
 import { calendarProblems, type HolidayCalendar } from '../domain/working-days';
 
-export const DEFAULT_POLICY_FILE = path.join(__dirname, 'service-policy.json');
+export const DEFAULT_POLICY_FILE = path.join(__dirname, 'policy.json');
 export const DEFAULT_CALENDAR_FILE = path.join(__dirname, 'calendar', 'cn-holidays.json');
 
 function readJson(file: string, what: string): unknown {
@@ -18,7 +18,7 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-export function loadServicePolicy(file = process.env.POLICY_FILE ?? DEFAULT_POLICY_FILE): ServicePolicy {
+export function loadPolicy(file = process.env.POLICY_FILE ?? DEFAULT_POLICY_FILE): ServicePolicy {
   const policy = readJson(file, 'policy file') as ServicePolicy;
   const problems = servicePolicyProblems(policy);
   if (problems.length > 0) throw new Error(`The policy file ${file} is invalid:\n  - ${problems.join('\n  - ')}`);

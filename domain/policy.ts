@@ -2,7 +2,8 @@
  * Policy is data: every time limit of repair on report, with the source documents' numbers as
  * defaults. A request keeps the policy it started with (a snapshot in its workflow input).
  */
-import type { FaultSeverity } from './kinds';
+import type { FaultSeverity, RepairStage } from './kinds';
+import type { LadderPlan } from './service-policy';
 
 export interface RepairPolicy {
   /** Identifies the policy text a request started under. */
@@ -19,6 +20,11 @@ export interface RepairPolicy {
   callbackLimitHours: number;
   /** R16: share of repaired requests that are called back, 0..1 (one operator: at least 0.2). */
   callbackShare: number;
+  /**
+   * The escalation ladder of each stage (warning, then levels). Absent in requests started before
+   * ladders existed: those escalate once, at breach, to the roles of STAGE_RULES.
+   */
+  ladders?: Partial<Record<RepairStage, LadderPlan>>;
 }
 
 export const DEFAULT_REPAIR_POLICY: RepairPolicy = {

@@ -4,7 +4,8 @@
  * clock starts, who is responsible, who may complete the stage, and an escalation ladder. Validated
  * at start-up with errors naming the bad entry. Pure: no I/O.
  */
-import { STAFF_ROLES, type StaffRole } from './kinds';
+import { REPAIR_STAGES, STAFF_ROLES, type StaffRole } from './kinds';
+import { policyProblems, type RepairPolicy } from './policy';
 
 export const SERVICE_KINDS = ['installation_city', 'installation_rural', 'reconnection', 'complaint', 'consultation'] as const;
 export type ServiceKind = (typeof SERVICE_KINDS)[number];
@@ -24,7 +25,14 @@ export interface LadderLevel {
   alert: StaffRole[];
 }
 
-export interface StagePolicy {
+/** A stage's escalation: a warning at a share of the period, then levels from the deadline on. */
+export interface LadderPlan {
+  /** Share of the limit at which the responsible person is warned (0 = no warning). */
+  warningAt: number;
+  ladder: LadderLevel[];
+}
+
+export interface StagePolicy extends LadderPlan {
   stage: string;
   /** The rule in ../shared/domain.md the limit enforces. */
   rule: string;
@@ -36,9 +44,6 @@ export interface StagePolicy {
   responsible: StaffRole;
   /** Who may record the stage as done. */
   doneBy: StaffRole[];
-  /** Share of the limit at which the responsible person is warned (0 = no warning). */
-  warningAt: number;
-  ladder: LadderLevel[];
 }
 
 export interface KindPolicy {
@@ -66,7 +71,14 @@ export interface ClockRules {
 export interface ServicePolicy {
   version: string;
   clock: ClockRules;
+  /** Repair on report (R4–R8, R16): its limits and a ladder per stage. */
+  faultRepair: Omit<RepairPolicy, 'version'>;
   kinds: Record<ServiceKind, KindPolicy>;
+}
+
+/** The fault-repair part of the policy file, as a repair request's input carries it. */
+export function repairPolicyOf(policy: ServicePolicy): RepairPolicy {
+  return { ...policy.faultRepair, version: policy.version };
 }
 
 /** What one request runs by: its kind's stages and the clock rules, snapshotted at intake. */
@@ -83,6 +95,21 @@ export function snapshotFor(policy: ServicePolicy, kind: ServiceKind): ServicePo
 
 const isPositive = (n: unknown): n is number => typeof n === 'number' && Number.isFinite(n) && n > 0;
 
+function ladderProblems(plan: LadderPlan | undefined, at: string, add: (path: string, message: string) => void): void {
+  if (typeof plan?.warningAt !== 'number' || plan.warningAt < 0 || plan.warningAt >= 1) add(`${at}.warningAt`, 'must be a share from 0 (no warning) to below 1');
+  if (!Array.isArray(plan?.ladder) || plan.ladder.length === 0) {
+    add(`${at}.ladder`, 'must list at least the level at breach');
+    return;
+  }
+  plan.ladder.forEach((level, j) => {
+    const lp = `${at}.ladder[${j}]`;
+    if (typeof level?.afterHours !== 'number' || level.afterHours < 0) add(`${lp}.afterHours`, 'must be zero or more hours');
+    if (j === 0 && level?.afterHours !== 0) add(`${lp}.afterHours`, 'the first level is at the breach: 0');
+    if (j > 0 && !(level?.afterHours > plan.ladder[j - 1].afterHours)) add(`${lp}.afterHours`, 'levels must come later one after another');
+    if (!Array.isArray(level?.alert) || level.alert.length === 0 || level.alert.some((r) => !STAFF_ROLES.includes(r))) add(`${lp}.alert`, 'must list known roles');
+  });
+}
+
 /** Every problem of a policy, each naming its entry; empty means valid. */
 export function servicePolicyProblems(policy: ServicePolicy): string[] {
   const problems: string[] = [];
@@ -96,6 +123,11 @@ export function servicePolicyProblems(policy: ServicePolicy): string[] {
     if (!Number.isInteger(clock.unreachableMinAttempts) || clock.unreachableMinAttempts < 1) add('clock.unreachableMinAttempts', 'must be a whole number ≥ 1');
     if (!isPositive(clock.unreachableReportHours)) add('clock.unreachableReportHours', 'must be a positive number of hours');
     if (!isPositive(clock.provisionalRecheckHours)) add('clock.provisionalRecheckHours', 'must be a positive number of hours');
+  }
+  if (!policy?.faultRepair) add('faultRepair', 'is missing');
+  else {
+    for (const problem of policyProblems({ ...policy.faultRepair, version: 'file' })) problems.push(`faultRepair.${problem}`);
+    for (const stage of REPAIR_STAGES) ladderProblems(policy.faultRepair.ladders?.[stage], `faultRepair.ladders.${stage}`, add);
   }
   for (const kind of SERVICE_KINDS) {
     const k = policy?.kinds?.[kind];
@@ -127,17 +159,7 @@ export function servicePolicyProblems(policy: ServicePolicy): string[] {
       if (s?.clockStarts === 'paperwork_complete' && !k.needsPaperwork) add(`${sp}.clockStarts`, 'waits for paperwork but the kind has needsPaperwork false');
       if (!STAFF_ROLES.includes(s?.responsible)) add(`${sp}.responsible`, `unknown role ${JSON.stringify(s?.responsible)}`);
       if (!Array.isArray(s?.doneBy) || s.doneBy.length === 0 || s.doneBy.some((r) => !STAFF_ROLES.includes(r))) add(`${sp}.doneBy`, 'must list known roles');
-      if (typeof s?.warningAt !== 'number' || s.warningAt < 0 || s.warningAt >= 1) add(`${sp}.warningAt`, 'must be a share from 0 (no warning) to below 1');
-      if (!Array.isArray(s?.ladder) || s.ladder.length === 0) add(`${sp}.ladder`, 'must list at least the level at breach');
-      else {
-        s.ladder.forEach((level, j) => {
-          const lp = `${sp}.ladder[${j}]`;
-          if (typeof level?.afterHours !== 'number' || level.afterHours < 0) add(`${lp}.afterHours`, 'must be zero or more hours');
-          if (j === 0 && level?.afterHours !== 0) add(`${lp}.afterHours`, 'the first level is at the breach: 0');
-          if (j > 0 && !(level?.afterHours > s.ladder[j - 1].afterHours)) add(`${lp}.afterHours`, 'levels must come later one after another');
-          if (!Array.isArray(level?.alert) || level.alert.length === 0 || level.alert.some((r) => !STAFF_ROLES.includes(r))) add(`${lp}.alert`, 'must list known roles');
-        });
-      }
+      ladderProblems(s, sp, add);
     });
   }
   for (const extra of Object.keys(policy?.kinds ?? {})) {

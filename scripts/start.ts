@@ -12,11 +12,11 @@ import { NativeConnection } from '@temporalio/worker';
 import { buildApp } from '../api/app';
 import { DEFAULTS } from '../config';
 import { createLogger } from '../config/logger';
-import { loadServicePolicy } from '../config/policy';
+import { loadPolicy } from '../config/policy';
 import { DEMO_REGIONS, DEMO_STAFF, demoApiKey, loadDemoData } from '../db/demo-data';
 import { migrate } from '../db/migrate';
 import { createPool } from '../db/pool';
-import { DEFAULT_REPAIR_POLICY } from '../domain/policy';
+import { repairPolicyOf } from '../domain/service-policy';
 import { activityDeps } from '../worker/activity-deps';
 import { createServiceWorker } from '../worker/create-worker';
 import { installTemporalRuntime } from '../worker/runtime';
@@ -36,7 +36,7 @@ async function main(): Promise<void> {
   const say = (line: string) => console.log(`[start] ${line}`);
   const stops: Array<() => Promise<unknown>> = []; // run in reverse on shutdown
   mkdirSync(DATA_DIR, { recursive: true });
-  const servicePolicy = loadServicePolicy(); // an invalid policy file stops start-up here, naming the entry
+  const servicePolicy = loadPolicy(); // an invalid policy file stops start-up here, naming the entry
 
   // ---- Temporal
   let temporalAddress = process.env.TEMPORAL_ADDRESS;
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     temporal: new Client({ connection, namespace }),
     taskQueue,
     logger,
-    policy: DEFAULT_REPAIR_POLICY,
+    policy: repairPolicyOf(servicePolicy),
     servicePolicy,
   });
   const port = Number(process.env.PORT ?? DEFAULTS.port);

@@ -22,7 +22,7 @@ import {
 import type { ServiceActivities } from '../activities/types';
 import { STAGE_RULES } from '../domain/escalation';
 import { jobSmsText } from '../domain/job-text';
-import type { RepairStage } from '../domain/kinds';
+import type { RepairStage, StaffRole } from '../domain/kinds';
 import { HOUR_MS, MINUTE_MS } from '../domain/policy';
 import type {
   AssignedTechnician,
@@ -32,6 +32,8 @@ import type {
   TimelineEventType,
 } from '../domain/request';
 import { isSampledForCallback } from '../domain/sampling';
+import type { LadderLevel, LadderPlan } from '../domain/service-policy';
+import { runLadder } from './ladder';
 import {
   ACTION_NOT_ALLOWED,
   NOT_YOUR_JOB,
@@ -68,7 +70,7 @@ const { dispatchToTechnician } = proxyActivities<ServiceActivities>({
 });
 
 // Alerts must get out however long the gateway is down; the activity is idempotent per breach.
-const { escalateBreach } = proxyActivities<ServiceActivities>({
+const { escalateBreach, notifyRoles } = proxyActivities<ServiceActivities>({
   startToCloseTimeout: '1 minute',
   retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
   summary: 'Breach: alert leaders and write the accountability record',
@@ -148,7 +150,7 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
 
   // ---- Escalation: once per (stage, cycle); runs beside the stage so the next timer is not held up.
   const escalations: Promise<unknown>[] = [];
-  function breach(stage: RepairStage, deadline: number): void {
+  function breach(stage: RepairStage, deadline: number, level1?: LadderLevel): void {
     const rule = STAGE_RULES[stage];
     const breachedAt = iso(Date.now());
     const cycle = state.cycle;
@@ -166,6 +168,61 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
         deadline: iso(deadline),
         breachedAt,
         technicianId: state.technician?.staffId,
+        ...(level1 && { level: 1, alert: level1.alert }),
+      }),
+    );
+  }
+
+  /** When a stage's limit started to run, for the warning at a share of it. */
+  function periodStart(stage: RepairStage): number {
+    switch (stage) {
+      case 'dispatch':
+        return receivedAt;
+      case 'contact':
+        return deadlineOf('contact') - policy.contactLimitMinutes * MINUTE_MS;
+      case 'arrival':
+        return Date.parse(state.contactedAt!);
+      case 'resolution':
+        return deadlineOf('resolution') - policy.resolutionLimitHours[input.severity] * HOUR_MS;
+      case 'callback':
+        return Date.parse(state.resolvedAt!);
+    }
+  }
+
+  /** One step of a stage's ladder: the warning (0), the breach (1), or a later level. */
+  function ladderStep(stage: RepairStage, step: number, due: number, plan: LadderPlan): void {
+    const rule = STAGE_RULES[stage];
+    const technician = rule.responsible === 'technician' ? state.technician?.staffId : undefined;
+    if (step === 0) {
+      note('warned', { stage, detail: { rule: rule.rule, deadline: iso(due), to: technician ?? rule.responsible } });
+      escalations.push(
+        notifyRoles({
+          requestId,
+          regionId: state.regionId,
+          key: `${requestId}/${stage}/${state.cycle}/warning`,
+          roles: technician || rule.responsible === 'technician' ? [] : [rule.responsible as StaffRole],
+          staffIds: technician ? [technician] : [],
+          text: `[${requestId}] ${rule.limit} is due ${iso(due)} (${rule.rule}); ${Math.round(plan.warningAt * 100)}% of the time has gone.`,
+        }),
+      );
+      return;
+    }
+    if (step === 1) return breach(stage, due, plan.ladder[0]);
+    const level = plan.ladder[step - 1];
+    note('escalated', { stage, detail: { level: step, alert: level.alert } });
+    escalations.push(
+      escalateBreach({
+        requestId,
+        regionId: state.regionId,
+        stage,
+        cycle: state.cycle,
+        rule: rule.rule,
+        limit: rule.limit,
+        deadline: iso(due),
+        breachedAt: iso(Date.now()),
+        technicianId: state.technician?.staffId,
+        level: step,
+        alert: level.alert,
       }),
     );
   }
@@ -179,6 +236,19 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
     const left = () => state.stage !== stage || state.cycle !== cycle;
     publishSearchAttributes();
     const rule = STAGE_RULES[stage];
+    const plan = policy.ladders?.[stage];
+    // Requests started before ladders existed keep escalating once, at breach (the loop below).
+    if (plan && patched('repair-escalation-ladder')) {
+      await runLadder({
+        plan,
+        startedAt: periodStart(stage),
+        due: () => deadlineOf(stage),
+        met: left,
+        summary: (step) => `${rule.rule} ${stage}: ${step === 0 ? 'warning' : `escalation level ${step}`} (${rule.limit})`,
+        onStep: (step, due) => ladderStep(stage, step, due, plan),
+      });
+      return;
+    }
     while (!left()) {
       const due = deadlineOf(stage);
       const remaining = due - Date.now();

@@ -37,6 +37,7 @@ import {
   resumeUpdate,
   serviceStatusQuery,
 } from './messages';
+import { runLadder } from './ladder';
 import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from './search-attributes';
 
 const { recordServiceProgress } = proxyLocalActivities<ServiceActivities>({
@@ -148,65 +149,49 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
   // ---- The ladder: a warning before the deadline, level 1 at breach, later levels after it.
   async function supervise(sp: StagePolicy, startedAt: number): Promise<void> {
     const cycle = state.cycle;
-    const fired = new Set<number>(); // 0 = warning, n = ladder level n
-    const steps = [...(sp.warningAt > 0 ? [0] : []), ...sp.ladder.map((_, i) => i + 1)];
-    const timeOf = (step: number, due: number) =>
-      step === 0 ? startedAt + sp.warningAt * (due - startedAt) : due + sp.ladder[step - 1].afterHours * HOUR_MS;
-    while (!stageDone) {
-      if (activePause()) {
-        await condition(() => stageDone || !activePause());
-        continue;
-      }
-      const due = deadlineMs();
-      const next = steps.filter((s) => !fired.has(s)).sort((a, b) => timeOf(a, due) - timeOf(b, due))[0];
-      if (next === undefined) {
-        await condition(() => stageDone);
-        break;
-      }
-      const wait = timeOf(next, due) - Date.now();
-      if (wait > 0) {
-        const label = next === 0 ? 'warning' : `escalation level ${next}`;
-        await condition(() => stageDone || deadlineMs() !== due || activePause() !== undefined, wait, {
-          summary: `${sp.rule} ${sp.stage}: ${label} (${sp.description})`,
-        });
-        continue;
-      }
-      fired.add(next);
-      if (next === 0) {
-        if (due <= Date.now()) continue; // the deadline passed first (e.g. the warning time was skipped by a pause)
-        state.warnings.push({ stage: sp.stage, at: iso(Date.now()) });
-        note('warned', { detail: { rule: sp.rule, deadline: iso(due), to: sp.responsible } });
-        await notifyRoles({
+    await runLadder({
+      plan: sp,
+      startedAt,
+      due: deadlineMs,
+      met: () => stageDone,
+      paused: () => activePause() !== undefined,
+      summary: (step) => `${sp.rule} ${sp.stage}: ${step === 0 ? 'warning' : `escalation level ${step}`} (${sp.description})`,
+      onStep: async (step, due) => {
+        if (step === 0) {
+          state.warnings.push({ stage: sp.stage, at: iso(Date.now()) });
+          note('warned', { detail: { rule: sp.rule, deadline: iso(due), to: sp.responsible } });
+          await notifyRoles({
+            requestId,
+            regionId: state.regionId,
+            key: `${requestId}/${sp.stage}/${cycle}/warning`,
+            roles: [sp.responsible],
+            text: `[${requestId}] ${sp.description} is due ${iso(due)} (${sp.rule}); ${Math.round(sp.warningAt * 100)}% of the time has gone.`,
+          });
+          return;
+        }
+        const level = sp.ladder[step - 1];
+        if (step === 1) {
+          state.breaches.push({ stage: sp.stage, cycle, rule: sp.rule, deadline: iso(due), breachedAt: iso(Date.now()) });
+          note('breached', { onTime: false, detail: { rule: sp.rule, deadline: iso(due) } });
+          publishSearchAttributes();
+        } else {
+          note('escalated', { detail: { level: step, alert: level.alert } });
+        }
+        await escalateBreach({
           requestId,
           regionId: state.regionId,
-          key: `${requestId}/${sp.stage}/${cycle}/warning`,
-          roles: [sp.responsible],
-          text: `[${requestId}] ${sp.description} is due ${iso(due)} (${sp.rule}); ${Math.round(sp.warningAt * 100)}% of the time has gone.`,
+          stage: sp.stage,
+          cycle,
+          rule: sp.rule,
+          limit: sp.description,
+          deadline: iso(due),
+          breachedAt: iso(Date.now()),
+          level: step,
+          alert: level.alert,
+          responsible: sp.responsible,
         });
-        continue;
-      }
-      const level = sp.ladder[next - 1];
-      if (next === 1) {
-        state.breaches.push({ stage: sp.stage, cycle, rule: sp.rule, deadline: iso(due), breachedAt: iso(Date.now()) });
-        note('breached', { onTime: false, detail: { rule: sp.rule, deadline: iso(due) } });
-        publishSearchAttributes();
-      } else {
-        note('escalated', { detail: { level: next, alert: level.alert } });
-      }
-      await escalateBreach({
-        requestId,
-        regionId: state.regionId,
-        stage: sp.stage,
-        cycle,
-        rule: sp.rule,
-        limit: sp.description,
-        deadline: iso(due),
-        breachedAt: iso(Date.now()),
-        level: next,
-        alert: level.alert,
-        responsible: sp.responsible,
-      });
-    }
+      },
+    });
   }
 
   /** R12: the written report on an unreachable customer is due; missing it is a breach of its own. */

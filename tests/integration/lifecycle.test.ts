@@ -140,11 +140,12 @@ describe('a whole repair lifecycle over HTTP', () => {
       .filter((e) => e.timerStartedEventAttributes)
       .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
     expect(timerSummaries).toEqual([
-      'R4 dispatch deadline: job SMS to the on-duty technician',
-      'R6 contact deadline: technician contacts the customer',
-      'R6 arrival deadline: technician arrives at the agreed time',
-      'R8 resolution deadline: fault resolved',
-      'R16 callback deadline: customer called back',
+      // Each stage's first step is its warning at 80 % of the limit (policy file ladders).
+      'R4 dispatch: warning (job SMS to the on-duty technician)',
+      'R6 contact: warning (technician contacts the customer)',
+      'R6 arrival: warning (technician arrives at the agreed time)',
+      'R8 resolution: warning (fault resolved)',
+      'R16 callback: warning (customer called back)',
     ]);
 
     // The closed request still answers with its final state.

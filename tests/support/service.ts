@@ -11,9 +11,9 @@ import { LoggingSmsGateway } from '../../activities';
 import { buildApp } from '../../api/app';
 import { demoApiKey, loadDemoData } from '../../db/demo-data';
 import { createPool, type Pool } from '../../db/pool';
-import { loadServicePolicy } from '../../config/policy';
-import { DEFAULT_REPAIR_POLICY, type RepairPolicy } from '../../domain/policy';
-import type { ServicePolicy } from '../../domain/service-policy';
+import { loadPolicy } from '../../config/policy';
+import type { RepairPolicy } from '../../domain/policy';
+import { repairPolicyOf, type ServicePolicy } from '../../domain/service-policy';
 import { createServiceWorker } from '../../worker/create-worker';
 import { activityDeps } from '../../worker/activity-deps';
 import { installTemporalRuntime } from '../../worker/runtime';
@@ -48,9 +48,10 @@ export async function startService(
   };
   await startWorker();
 
+  const servicePolicy = options.servicePolicy ?? loadPolicy();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = await buildApp({ pool, temporal: client, taskQueue, logger, policy: { ...DEFAULT_REPAIR_POLICY, ...options.policy }, servicePolicy: options.servicePolicy ?? loadServicePolicy() });
+  const app = await buildApp({ pool, temporal: client, taskQueue, logger, policy: { ...repairPolicyOf(servicePolicy), ...options.policy }, servicePolicy });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   return {

@@ -3,10 +3,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadCalendar, loadServicePolicy } from '../../config/policy';
+import { loadCalendar, loadPolicy } from '../../config/policy';
 import { SERVICE_KINDS, servicePolicyProblems, type ServicePolicy } from '../../domain/service-policy';
 
-const shipped = loadServicePolicy();
+const shipped = loadPolicy();
 const limits = (kind: keyof ServicePolicy['kinds']) => shipped.kinds[kind].stages.map((s) => [s.stage, s.limit, s.clockStarts]);
 
 describe('the shipped policy file', () => {
@@ -72,10 +72,10 @@ describe('validation', () => {
     const bad = structuredClone(shipped);
     bad.kinds.installation_rural.stages[0].warningAt = 1.5;
     writeFileSync(file, JSON.stringify(bad));
-    expect(() => loadServicePolicy(file)).toThrow(
+    expect(() => loadPolicy(file)).toThrow(
       `The policy file ${file} is invalid:\n  - kinds.installation_rural.stages[0] (completion).warningAt: must be a share from 0 (no warning) to below 1`,
     );
     writeFileSync(file, '{ not json');
-    expect(() => loadServicePolicy(file)).toThrow(/Cannot read the policy file/);
+    expect(() => loadPolicy(file)).toThrow(/Cannot read the policy file/);
   });
 });

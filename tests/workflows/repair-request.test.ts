@@ -11,7 +11,8 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import type { BreachNotice, ClosingNotice, DispatchJob, ServiceActivities } from '../../activities/types';
+import type { BreachNotice, ClosingNotice, DispatchJob, RoleNotice, ServiceActivities } from '../../activities/types';
+import { loadPolicy } from '../../config/policy';
 import { HOUR_MS, MINUTE_MS } from '../../domain/policy';
 import type { AssignedTechnician, RepairRequestInput, RequestStatus, TimelineEvent } from '../../domain/request';
 import {
@@ -63,8 +64,9 @@ function fakeActivities(options: { onDuty?: boolean } = {}) {
     manualDispatches: [] as string[],
     escalations: [] as BreachNotice[],
     closingNotices: [] as ClosingNotice[],
+    warnings: [] as RoleNotice[],
   };
-  const activities: Omit<ServiceActivities, 'recordServiceProgress' | 'workingDeadline' | 'notifyRoles'> = {
+  const activities: Omit<ServiceActivities, 'recordServiceProgress' | 'workingDeadline'> = {
     async recordProgress(snapshot, events) {
       calls.snapshots.push(snapshot);
       calls.events.push(...events);
@@ -89,6 +91,10 @@ function fakeActivities(options: { onDuty?: boolean } = {}) {
     },
     async notifyFirstContact(notice) {
       calls.closingNotices.push(notice);
+    },
+    async notifyRoles(notice) {
+      calls.warnings.push(notice);
+      return notice.staffIds ?? notice.roles;
     },
   };
   return { activities, calls };
@@ -420,5 +426,63 @@ describe('actions the state does not allow', () => {
       const closedResolve = handle.executeUpdate(recordResolutionUpdate, { args: [{ technicianId: OTHER_TECH.staffId }] });
       await expect(closedResolve).rejects.toThrow();
     });
+  });
+});
+
+describe('the escalation ladder of each stage (policy file)', () => {
+  const ladders = loadPolicy().faultRepair.ladders;
+
+  it('warns the technician at 80 % of the contact limit, escalates at breach and an hour later, each once', async () => {
+    const fake = fakeActivities();
+    await scenario(repairInput({}, { ladders }), fake, async (handle) => {
+      await untilStage(handle, 'contact');
+      await env.sleep(15 * MINUTE_MS);
+      expect(fake.calls.warnings).toEqual([]);
+      await env.sleep(2 * MINUTE_MS); // 16 of 20 minutes
+      await vi.waitFor(() => expect(fake.calls.warnings.map((w) => w.key.split('/').slice(1).join('/'))).toEqual(['contact/0/warning']), { timeout: 20_000, interval: 50 });
+      expect(fake.calls.warnings[0]).toMatchObject({ roles: [], staffIds: [TECH.staffId] });
+      expect(fake.calls.escalations).toEqual([]);
+      await env.sleep(4 * MINUTE_MS);
+      await untilEscalations(fake, 1);
+      expect(fake.calls.escalations[0]).toMatchObject({ stage: 'contact', level: 1, alert: ['customer_manager'], technicianId: TECH.staffId });
+      await env.sleep(HOUR_MS);
+      await untilEscalations(fake, 2);
+      expect(fake.calls.escalations[1]).toMatchObject({ stage: 'contact', level: 2, alert: ['branch_leader'] });
+      await env.sleep(5 * HOUR_MS);
+      expect(fake.calls.escalations).toHaveLength(2);
+      expect((await status(handle)).breaches.map((b) => b.stage)).toEqual(['contact']);
+    });
+  });
+
+  it('stops the ladder as soon as the stage is met', async () => {
+    const fake = fakeActivities();
+    await scenario(repairInput({}, { ladders }), fake, async (handle) => {
+      await contactAndArrive(handle);
+      await env.sleep(20 * HOUR_MS); // past the warning at 19.2 h of the 24-hour resolution limit
+      await vi.waitFor(() => expect(fake.calls.warnings.map((w) => w.key.split('/')[1])).toContain('resolution'), { timeout: 20_000, interval: 50 });
+      await handle.executeUpdate(recordResolutionUpdate, { args: [{ technicianId: TECH.staffId }] });
+      await untilStage(handle, 'callback');
+      await env.sleep(48 * HOUR_MS);
+      expect(fake.calls.escalations).toEqual([]);
+      await handle.executeUpdate(recordCallbackUpdate, { args: [{ agentId: 'agent-2', satisfaction: 5, faultResolved: true }] });
+      const final = await handle.result();
+      expect(final.breaches).toEqual([]);
+      expect(fake.calls.events.filter((e) => e.type === 'warned').map((e) => e.stage)).toEqual(['resolution']); // the callback came before its 57.6-hour warning
+    }, 'ladder-resolution-warning-then-met');
+  });
+
+  it('keeps the on-time lifecycle compact with ladders', async () => {
+    const fake = fakeActivities();
+    await scenario(repairInput({}, { ladders }), fake, async (handle) => {
+      await contactAndArrive(handle);
+      await handle.executeUpdate(recordResolutionUpdate, { args: [{ technicianId: TECH.staffId }] });
+      await untilStage(handle, 'callback');
+      await handle.executeUpdate(recordCallbackUpdate, { args: [{ agentId: 'agent-2', satisfaction: 5, faultResolved: true }] });
+      await handle.result();
+      const eventCount = (await handle.fetchHistory()).events?.length ?? 0;
+      console.log(`on-time lifecycle history with ladders: ${eventCount} events`);
+      expect(eventCount).toBeLessThan(80);
+      expect(fake.calls.warnings).toEqual([]);
+    }, 'ladder-on-time-lifecycle');
   });
 });

@@ -10,7 +10,7 @@ import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { BreachNotice, RoleNotice, ServiceActivities } from '../../activities/types';
-import { loadCalendar, loadServicePolicy } from '../../config/policy';
+import { loadCalendar, loadPolicy } from '../../config/policy';
 import { HOUR_MS } from '../../domain/policy';
 import type { TimelineEvent } from '../../domain/request';
 import { snapshotFor, type ServiceKind, type ServicePolicy } from '../../domain/service-policy';
@@ -37,7 +37,7 @@ import { testServerExecutable } from '../support/temporal';
 
 let env: TestWorkflowEnvironment;
 let bundle: WorkflowBundleWithSourceMap;
-const policy: ServicePolicy = loadServicePolicy();
+const policy: ServicePolicy = loadPolicy();
 
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
