@@ -123,6 +123,8 @@ export interface RequestStatus {
   extensions: ExtensionDecision[];
   callbackDue: boolean;
   callback?: CallbackResult;
+  /** R7: deadlines moved because the customer asked; recorded and counted, never a breach. */
+  postponements?: Array<{ stage: string; requestedBy: string; at: string; reason: string; from: string; to: string }>;
   closedAt?: string;
 }
 

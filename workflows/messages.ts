@@ -35,6 +35,9 @@ export const requestExtensionUpdate = defineUpdate<RequestStatus, [ExtensionAsk]
 export const decideExtensionUpdate = defineUpdate<RequestStatus, [ExtensionVerdict]>('decideExtension');
 export const recordCallbackUpdate = defineUpdate<RequestStatus, [CallbackReport]>('recordCallback');
 
+/** R7: the customer asks for a later visit or completion; the same wire name as for the other kinds. */
+export const postponeRepairUpdate = defineUpdate<RequestStatus, [PostponementAsk]>('postpone');
+
 /** ApplicationFailure type of every refusal because the request's state does not allow the action. */
 export const ACTION_NOT_ALLOWED = 'ActionNotAllowed';
 /** ApplicationFailure type of a technician acting on a job that was dispatched to someone else. */

@@ -39,6 +39,7 @@ import {
   NOT_YOUR_JOB,
   decideExtensionUpdate,
   dispatchManuallyUpdate,
+  postponeRepairUpdate,
   recordArrivalUpdate,
   recordCallbackUpdate,
   recordContactUpdate,
@@ -477,6 +478,30 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
       return snapshot();
     },
     { validator: (_action) => requireStage('callback', 'recording a callback') },
+  );
+
+  // ---- R7: a delay the customer asks for moves the arrival or resolution deadline, with no breach.
+  setHandler(
+    postponeRepairUpdate,
+    ({ staffId, until, reason }) => {
+      const stage = state.stage as 'arrival' | 'resolution';
+      const from = state.deadlines[stage]!;
+      state.deadlines[stage] = new Date(until).toISOString();
+      state.postponements = [...(state.postponements ?? []), { stage, requestedBy: staffId, at: iso(Date.now()), reason, from, to: state.deadlines[stage]! }];
+      note('postponed', { actor: staffId, detail: { reason, from, to: state.deadlines[stage], count: state.postponements.length } });
+      publishSearchAttributes();
+      return snapshot();
+    },
+    {
+      validator: ({ until }) => {
+        if (state.stage !== 'arrival' && state.stage !== 'resolution') {
+          throw notAllowed(`Request ${requestId} is at stage "${state.stage}"; the customer can postpone the visit (arrival) or the repair (resolution) only.`);
+        }
+        if (requireTime(until, 'until') <= deadlineOf(state.stage)) {
+          throw notAllowed(`until ${until} must be later than the current deadline ${state.deadlines[state.stage]} (R7).`);
+        }
+      },
+    },
   );
 
   setHandler(statusQuery, snapshot);

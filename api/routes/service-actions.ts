@@ -22,7 +22,7 @@ import {
 } from '../../workflows/messages';
 import { HttpError, onRequestWorkflow } from '../errors';
 import { requireRole } from '../plugins/auth';
-import { ErrorSchema, RequestParams } from '../schemas/requests';
+import { AnyStatusSchema, ErrorSchema, RequestParams } from '../schemas/requests';
 import {
   EmptyBody,
   PaperworkBody,
@@ -40,6 +40,8 @@ type Body = Record<string, unknown>;
 type Params = { id: string; stage?: string };
 
 interface ServiceAction {
+  /** Also offered on fault repairs (R7 postponement), whose workflow answers the same update. */
+  repairsToo?: boolean;
   path: string;
   summary: string;
   params?: TSchema;
@@ -74,7 +76,8 @@ const ACTIONS: ServiceAction[] = [
   },
   {
     path: 'postponements',
-    summary: 'The customer asked for a later time: the deadline moves, with no breach; recorded and counted (R7)',
+    summary: 'The customer asked for a later time: the deadline moves, with no breach; recorded and counted (R7). Every kind.',
+    repairsToo: true,
     body: PostponementBody,
     update: postponeUpdate,
     roles: ['agent', 'call_centre_leader', 'technician', 'customer_manager'],
@@ -128,9 +131,10 @@ export async function serviceActionRoutes(app: FastifyInstance): Promise<void> {
   const { pool, temporal } = app.deps;
 
   /** The request's recorded state: its kind, region and current stage's policy. */
-  async function serviceRequestOf(requestId: string): Promise<ServiceStatus | undefined> {
+  async function serviceRequestOf(requestId: string, repairsToo = false): Promise<ServiceStatus | undefined> {
     const snapshot = await findSnapshot(pool, requestId);
     if (snapshot && !('description' in snapshot)) {
+      if (repairsToo) return undefined;
       throw new HttpError(409, `Request ${requestId} is a fault repair; use its own actions (contact, arrival, resolution …).`);
     }
     return snapshot as ServiceStatus | undefined;
@@ -145,12 +149,12 @@ export async function serviceActionRoutes(app: FastifyInstance): Promise<void> {
           summary: action.summary,
           params: action.params ?? RequestParams,
           body: action.body,
-          response: { 200: ServiceStatusSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
+          response: { 200: action.repairsToo ? AnyStatusSchema : ServiceStatusSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema },
         },
       },
       async (req) => {
         const requestId = req.params.id;
-        const request = await serviceRequestOf(requestId);
+        const request = await serviceRequestOf(requestId, action.repairsToo);
         if (action.roles === 'stage') {
           const stage = req.params.stage ?? request?.stage;
           const doneBy = app.deps.servicePolicy.kinds[request?.kind ?? 'complaint'].stages.find((s) => s.stage === stage)?.doneBy;

@@ -90,6 +90,7 @@ export const RequestStatusSchema = Type.Object(
         note: Type.Optional(Type.String()),
       }),
     ),
+    postponements: Type.Optional(Type.Array(Type.Object({}, { additionalProperties: true }), { description: 'R7: moved at the customer’s request' })),
     closedAt: Type.Optional(DateTime),
   },
   { $id: 'RequestStatus' },

@@ -144,9 +144,19 @@ describe('clock rules over HTTP', () => {
   it('sends repair actions and other kinds’ actions each to their own kind', async () => {
     const repair = (await as('agent-1').post('/requests', { customer, regionId: 'north', faultDescription: 'No signal', severity: 'general' })).body.requestId;
     await until(repair, (s) => s.stage === 'contact');
-    const wrong = await as('agent-1').post(`/requests/${repair}/postponements`, { until: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Customer away' });
+    const wrong = await as('agent-1').post(`/requests/${repair}/paperwork`, { complete: true, missingItems: [] });
     expect(wrong.status).toBe(409);
     expect(wrong.body.message).toMatch(/is a fault repair; use its own actions/);
+    // R7 postponement serves every kind; a repair allows it once a visit is agreed.
+    const early = await as('agent-1').post(`/requests/${repair}/postponements`, { until: new Date(Date.now() + 86_400_000).toISOString(), reason: 'Customer away' });
+    expect(early.status).toBe(409);
+    expect(early.body.message).toMatch(/can postpone the visit \(arrival\) or the repair \(resolution\) only/);
+    await as('tech-north-1').post(`/requests/${repair}/contact`, { visitAt: new Date(Date.now() + 3_600_000).toISOString() });
+    const later = new Date(Date.now() + 2 * 86_400_000).toISOString();
+    const moved = await as('agent-1').post(`/requests/${repair}/postponements`, { until: later, reason: 'Customer asks for Sunday' });
+    expect(moved.status).toBe(200);
+    expect(moved.body.deadlines.arrival).toBe(later);
+    expect(moved.body.postponements).toMatchObject([{ stage: 'arrival', requestedBy: 'agent-1', to: later }]);
     await service.client.workflow.getHandle(repair).terminate('test done');
   });
 });

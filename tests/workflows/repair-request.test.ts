@@ -18,6 +18,7 @@ import type { AssignedTechnician, RepairRequestInput, RequestStatus, TimelineEve
 import {
   decideExtensionUpdate,
   dispatchManuallyUpdate,
+  postponeRepairUpdate,
   recordArrivalUpdate,
   recordCallbackUpdate,
   recordContactUpdate,
@@ -361,6 +362,25 @@ describe('extensions (R13)', () => {
       await env.sleep(25 * HOUR_MS);
       await untilEscalations(fake, 1);
       expect(fake.calls.escalations[0]).toMatchObject({ stage: 'resolution', deadline: s.deadlines.resolution });
+    });
+  });
+});
+
+describe('customer postponement (R7)', () => {
+  it('moves the resolution deadline with no breach, and counts it', async () => {
+    const fake = fakeActivities();
+    await scenario(repairInput(), fake, async (handle) => {
+      await contactAndArrive(handle);
+      const s = await status(handle);
+      const until = new Date(Date.parse(s.deadlines.resolution!) + 48 * HOUR_MS).toISOString();
+      const moved = await handle.executeUpdate(postponeRepairUpdate, { args: [{ staffId: 'agent-1', until, reason: 'Customer travelling' }] });
+      expect(moved.deadlines.resolution).toBe(until);
+      expect(moved.postponements).toMatchObject([{ stage: 'resolution', from: s.deadlines.resolution, to: until }]);
+      await env.sleep(30 * HOUR_MS);
+      expect(fake.calls.escalations).toEqual([]);
+      await env.sleep(48 * HOUR_MS);
+      await untilEscalations(fake, 1);
+      expect(fake.calls.escalations[0]).toMatchObject({ stage: 'resolution', deadline: until });
     });
   });
 });
