@@ -147,6 +147,7 @@ Press Ctrl-C to stop everything.
 }
 
 main().catch((err) => {
-  console.error('[start] failed:', err);
+  // Configuration errors (an invalid policy file, a busy port) read best as their message alone.
+  console.error('[start] failed:', process.env.LOG_LEVEL === 'debug' ? err : (err as Error).message ?? err);
   process.exit(1);
 });
