@@ -24,16 +24,11 @@ import { STAGE_RULES } from '../domain/escalation';
 import { jobSmsText } from '../domain/job-text';
 import type { RepairStage, StaffRole } from '../domain/kinds';
 import { HOUR_MS, MINUTE_MS } from '../domain/policy';
-import type {
-  AssignedTechnician,
-  RepairRequestInput,
-  RequestStatus,
-  TimelineEvent,
-  TimelineEventType,
-} from '../domain/request';
+import type { AssignedTechnician, RepairRequestInput, RequestStatus } from '../domain/request';
 import { isSampledForCallback } from '../domain/sampling';
 import type { LadderLevel, LadderPlan } from '../domain/service-policy';
 import { runLadder } from './ladder';
+import { startTimeline } from './timeline';
 import {
   ACTION_NOT_ALLOWED,
   NOT_YOUR_JOB,
@@ -116,22 +111,9 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
   const deadlineOf = (stage: RepairStage) => Date.parse(state.deadlines[stage]!);
 
   // ---- Timeline: events queue up in order and one background loop writes them in batches.
-  const unsaved: TimelineEvent[] = [];
-  let lastSeq = 0;
-  let saving = false;
-  function note(type: TimelineEventType, extra: Omit<Partial<TimelineEvent>, 'seq' | 'type'> = {}): void {
-    unsaved.push({ seq: ++lastSeq, type, stage: state.stage, at: iso(Date.now()), ...extra });
-  }
+  const timeline = startTimeline({ stage: () => state.stage, snapshot, save: recordProgress });
+  const note = timeline.note;
   const onTime = (stage: RepairStage) => Date.now() <= deadlineOf(stage);
-  void (async () => {
-    for (;;) {
-      await condition(() => unsaved.length > 0);
-      saving = true;
-      const batch = unsaved.splice(0);
-      await recordProgress(snapshot(), batch);
-      saving = false;
-    }
-  })();
 
   function snapshot(): RequestStatus {
     const current = state.stage === 'closed' ? undefined : state.deadlines[state.stage];
@@ -523,6 +505,6 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
     });
   }
   await Promise.all(escalations);
-  await condition(() => unsaved.length === 0 && !saving && allHandlersFinished());
+  await condition(() => timeline.drained() && allHandlersFinished());
   return snapshot();
 }

@@ -21,7 +21,6 @@ import {
 } from '@temporalio/workflow';
 import type { ServiceActivities } from '../activities/types';
 import { HOUR_MS } from '../domain/policy';
-import type { TimelineEvent, TimelineEventType } from '../domain/request';
 import type { StagePolicy } from '../domain/service-policy';
 import type { ServiceRequestInput, ServiceStatus, StageDeadline } from '../domain/service-request';
 import {
@@ -38,6 +37,7 @@ import {
   serviceStatusQuery,
 } from './messages';
 import { runLadder } from './ladder';
+import { startTimeline } from './timeline';
 import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from './search-attributes';
 
 const { recordServiceProgress } = proxyLocalActivities<ServiceActivities>({
@@ -85,20 +85,9 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
   let stageDone = false; // the current stage is met (or excused)
   let pausedMs = 0; // force-majeure time so far; clocks started at intake are moved by it
 
-  // ---- Timeline: queued in order, written in batches by one loop (as in the repair workflow).
-  const unsaved: TimelineEvent[] = [];
-  let lastSeq = 0;
-  let saving = false;
-  const note = (type: TimelineEventType, extra: Omit<Partial<TimelineEvent>, 'seq' | 'type'> = {}) =>
-    unsaved.push({ seq: ++lastSeq, type, stage: state.stage, at: iso(Date.now()), ...extra });
-  void (async () => {
-    for (;;) {
-      await condition(() => unsaved.length > 0);
-      saving = true;
-      await recordServiceProgress(snapshot(), unsaved.splice(0));
-      saving = false;
-    }
-  })();
+  // ---- Timeline: queued in order, written in batches by one loop.
+  const timeline = startTimeline({ stage: () => state.stage, snapshot, save: recordServiceProgress });
+  const note = timeline.note;
 
   function snapshot(): ServiceStatus {
     const current = state.closedAt ? undefined : state.deadlines[state.stage];
@@ -463,6 +452,6 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
   const missed = state.breaches.map((b) => `${b.stage} (${b.rule})`).join(', ');
   await notifyFirstContact({ requestId, firstContactStaffId: input.firstContactStaffId, summary: missed ? `limits missed: ${missed}` : 'every limit met' });
   await Promise.all(reportWatches); // R12 reports stay tracked after the request closes
-  await condition(() => unsaved.length === 0 && !saving && allHandlersFinished());
+  await condition(() => timeline.drained() && allHandlersFinished());
   return snapshot();
 }

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivities } from '../../activities';
 import { activityDeps } from '../../worker/activity-deps';
 import pino from 'pino';
-import { http, startService, type RunningService } from '../support/service';
+import { http, startService, untilStage as untilStageOver, type RunningService } from '../support/service';
 
 let service: RunningService;
 const as = (staffId?: string) => http(service.baseUrl, staffId);
@@ -26,15 +26,7 @@ const request = {
   severity: 'general',
 };
 
-async function untilStage(requestId: string, stage: string) {
-  await vi.waitFor(
-    async () => {
-      const res = await as('agent-1').get(`/requests/${requestId}`);
-      if (res.body.stage !== stage) throw new Error(`stage is ${res.body.stage}, waiting for ${stage}`);
-    },
-    { timeout: 30_000, interval: 100 },
-  );
-}
+const untilStage = (requestId: string, stage: string) => untilStageOver(as('agent-1'), requestId, stage);
 
 /** A north request walked to the resolution stage, with an extension pending. */
 async function requestAwaitingExtensionDecision(): Promise<string> {

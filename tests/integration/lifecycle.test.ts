@@ -4,7 +4,7 @@
  */
 import { defaultPayloadConverter } from '@temporalio/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { http, startService, type RunningService } from '../support/service';
+import { http, startService, untilStage as untilStageOver, type RunningService } from '../support/service';
 
 let service: RunningService;
 let api: ReturnType<typeof http>; // agent-1, who takes the calls
@@ -30,16 +30,7 @@ const newRequest = {
   severity: 'general',
 };
 
-async function untilStage(requestId: string, stage: string) {
-  return vi.waitFor(
-    async () => {
-      const res = await api.get(`/requests/${requestId}`);
-      if (res.body.stage !== stage) throw new Error(`stage is ${res.body.stage}, waiting for ${stage}`);
-      return res.body;
-    },
-    { timeout: 30_000, interval: 100 },
-  );
-}
+const untilStage = (requestId: string, stage: string) => untilStageOver(api, requestId, stage);
 
 describe('a whole repair lifecycle over HTTP', () => {
   it('runs from intake to close, records every stage, and a retried create starts no second workflow', async () => {

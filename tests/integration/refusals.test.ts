@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { demoApiKey } from '../../db/demo-data';
-import { http, startService, type RunningService } from '../support/service';
+import { http, startService, untilStage as untilStageOver, type RunningService } from '../support/service';
 
 let service: RunningService;
 let api: ReturnType<typeof http>; // agent-1
@@ -37,16 +37,7 @@ async function timelineLength(requestId: string): Promise<number> {
   return (await service.pool.query('SELECT count(*)::int AS n FROM request_events WHERE request_id = $1', [requestId])).rows[0].n;
 }
 
-async function untilStage(requestId: string, stage: string) {
-  return vi.waitFor(
-    async () => {
-      const res = await api.get(`/requests/${requestId}`);
-      if (res.body.stage !== stage) throw new Error(`stage is ${res.body.stage}, waiting for ${stage}`);
-      return res.body;
-    },
-    { timeout: 30_000, interval: 100 },
-  );
-}
+const untilStage = (requestId: string, stage: string) => untilStageOver(api, requestId, stage);
 
 describe('malformed or unknown input on intake', () => {
   it('answers 400 naming the missing or bad field, and draws no request number', async () => {

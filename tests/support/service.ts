@@ -5,7 +5,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import pino from 'pino';
-import { inject } from 'vitest';
+import { inject, vi } from 'vitest';
 import type { SmsGateway } from '../../activities';
 import { LoggingSmsGateway } from '../../activities';
 import { buildApp } from '../../api/app';
@@ -95,4 +95,16 @@ export function http(baseUrl: string, staffId?: string) {
     put: (path: string, body: unknown) => call('PUT', path, body),
     delete: (path: string) => call('DELETE', path),
   };
+}
+
+/** Waits until a request reaches a stage, reading it over HTTP as the given client. */
+export async function untilStage(client: ReturnType<typeof http>, requestId: string, stage: string) {
+  return vi.waitFor(
+    async () => {
+      const res = await client.get(`/requests/${requestId}`);
+      if (res.body.stage !== stage) throw new Error(`stage is ${res.body.stage}, waiting for ${stage}`);
+      return res.body;
+    },
+    { timeout: 30_000, interval: 100 },
+  );
 }
