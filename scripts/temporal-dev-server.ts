@@ -42,7 +42,9 @@ export async function startDevServer(options: {
         `Stop it, or set TEMPORAL_ADDRESS=localhost:${options.port} to use it.`,
     );
   }
-  const child: ChildProcess = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  // Its own process group: a Ctrl-C in the terminal reaches the launcher, which stops the worker
+  // before the server, instead of killing the server under a draining worker.
+  const child: ChildProcess = spawn(options.cli, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   // Never leave the server behind if this process dies before stopping it.
   const killOnExit = () => child.kill('SIGKILL');
   process.once('exit', killOnExit);
