@@ -25,7 +25,11 @@ export async function onRequestWorkflow<T>(temporal: Client, requestId: string, 
       const cause = err.cause instanceof ApplicationFailure ? err.cause : undefined;
       throw new HttpError(cause?.type === NOT_YOUR_JOB ? 403 : 409, cause?.message ?? err.message);
     }
-    if (!(err instanceof WorkflowNotFoundError) && (err as { code?: number }).code !== 5) throw err;
+    const code = (err as { code?: number; cause?: { code?: number } }).code ?? (err as { cause?: { code?: number } }).cause?.code;
+    if (code === 14 || code === 4) {
+      throw new HttpError(503, 'The workflow service is not answering right now; nothing was changed. Try again in a moment.');
+    }
+    if (!(err instanceof WorkflowNotFoundError) && code !== 5) throw err;
     const closed = await temporal.workflow
       .getHandle(requestId)
       .describe()
@@ -41,5 +45,6 @@ export function databaseRefusal(err: unknown): HttpError | undefined {
   const e = err as { code?: string; detail?: string; constraint?: string };
   if (e.code === '23503') return new HttpError(422, `Unknown reference: ${e.detail ?? e.constraint}`);
   if (e.code === '23514') return new HttpError(422, `Not allowed by rule ${e.constraint}`);
+  if (e.code === '23505') return new HttpError(409, 'Someone changed this at the same moment; read it again and retry.');
   return undefined;
 }

@@ -42,7 +42,8 @@ export interface LedgerEvent {
 
 /**
  * Writes the record unless this breach has one already; returns its id either way. R23: a person
- * held to account more than twice in the twelve months before the breach gets it flagged aggravated.
+ * held to account (a supervisor's decision other than exemption) more than twice in the twelve
+ * months before the breach gets it flagged aggravated.
  */
 export async function recordBreach(pool: Pool, record: NewAccountabilityRecord): Promise<number> {
   return inTransaction(pool, async (db) => {
@@ -53,7 +54,7 @@ export async function recordBreach(pool: Pool, record: NewAccountabilityRecord):
           await db.query<{ n: number }>(
             `SELECT count(*)::int AS n FROM accountability_records
               WHERE responsible_staff_id = $1 AND breached_at > $2::timestamptz - interval '12 months' AND breached_at <= $2
-                AND outcome IS DISTINCT FROM 'exempt'`,
+                AND outcome IS NOT NULL AND outcome <> 'exempt' AND decided_at <= $2`,
             [record.responsibleStaffId, record.breachedAt],
           )
         ).rows[0].n

@@ -144,12 +144,6 @@ export async function timeline(pool: Pool, requestId: string): Promise<TimelineE
   }));
 }
 
-/** The region a request belongs to, from the registry (written at the request's first step). */
-export async function regionOfRequest(pool: Pool, requestId: string): Promise<string | undefined> {
-  const { rows } = await pool.query<{ region_id: string }>('SELECT region_id FROM service_requests WHERE id = $1', [requestId]);
-  return rows[0]?.region_id;
-}
-
 /** Who a region answers to now: its customer manager and branch. */
 export async function regionScope(pool: Pool, regionId: string): Promise<{ customerManagerId: string | null; branchId: string } | undefined> {
   const { rows } = await pool.query<{ customerManagerId: string | null; branchId: string }>(

@@ -432,10 +432,11 @@ export async function repairRequest(input: RepairRequestInput): Promise<RequestS
       state.pendingExtension = undefined;
       state.extensions.push({ ...asked, decidedBy: managerId, decidedAt: iso(Date.now()), approved: approve, note: text });
       if (approve) {
-        const previous = state.deadlines.resolution;
-        state.deadlines.resolution = asked.newDeadline; // the timer loop re-arms on the new deadline
+        const previous = state.deadlines.resolution!;
+        // Never earlier than it is now: a customer's postponement (R7) since the ask still holds.
+        state.deadlines.resolution = Date.parse(asked.newDeadline) > Date.parse(previous) ? asked.newDeadline : previous;
         publishSearchAttributes();
-        note('extension_approved', { actor: managerId, detail: { from: previous, to: asked.newDeadline, note: text } });
+        note('extension_approved', { actor: managerId, detail: { from: previous, to: state.deadlines.resolution, note: text } });
       } else {
         note('extension_rejected', { actor: managerId, detail: { note: text } });
       }

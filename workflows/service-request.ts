@@ -83,6 +83,8 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
   };
   if (state.paperwork.complete) state.paperwork.completedAt = iso(receivedAt);
   let stageDone = false; // the current stage is met (or excused)
+  let clockStartedAt: number | undefined; // set once the current stage's deadline is computed; unset between stages
+  let awaitingPaperwork = false;
   let pausedMs = 0; // force-majeure time so far; clocks started at intake are moved by it
 
   // ---- Timeline: queued in order, written in batches by one loop.
@@ -91,7 +93,8 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
 
   function snapshot(): ServiceStatus {
     const current = state.closedAt ? undefined : state.deadlines[state.stage];
-    return { ...state, nextDeadline: current && !state.waitingFor ? current.deadline : undefined };
+    const waitingFor = activePause() ? 'resume' : awaitingPaperwork ? 'paperwork' : undefined;
+    return { ...state, waitingFor, nextDeadline: current && clockStartedAt !== undefined && !waitingFor ? current.deadline : undefined };
   }
   function publishSearchAttributes(): void {
     const next = snapshot().nextDeadline;
@@ -216,6 +219,13 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
     if (Number.isNaN(ms)) throw notAllowed(`${field} "${value}" is not a date-time.`);
     return ms;
   }
+  /** The current stage's clock runs (paperwork complete, deadline computed, stage not yet met). */
+  function requireRunningStage(action: string): void {
+    requireOpen(action);
+    if (awaitingPaperwork) throw notAllowed(`Stage "${state.stage}" has not started: the paperwork is not complete (R11).`);
+    if (clockStartedAt === undefined) throw notAllowed(`Stage "${state.stage}" is starting; try again in a moment.`);
+    if (stageDone) throw notAllowed(`Stage "${state.stage}" is already done.`);
+  }
   function complete(by: string, extra: { excused?: 'customer_unreachable'; note?: string } = {}): void {
     const onTime = extra.excused !== undefined || Date.now() <= deadlineMs();
     state.completed.push({ stage: state.stage, cycle: state.cycle, by, at: iso(Date.now()), onTime, ...extra });
@@ -257,8 +267,7 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
         requireOpen('completing a stage');
         if (stage !== state.stage) throw notAllowed(`Request ${requestId} is at stage "${state.stage}", not "${stage}".`);
         if (stage === 'callback') throw notAllowed('Record the callback with its satisfaction instead (POST …/callback).');
-        if (state.waitingFor === 'paperwork') throw notAllowed(`Stage "${stage}" has not started: the paperwork is not complete (R11).`);
-        if (stageDone) throw notAllowed(`Stage "${stage}" is already done.`);
+        requireRunningStage('completing a stage');
       },
     },
   );
@@ -274,7 +283,8 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
     {
       validator: (_action) => {
         requireOpen('recording a callback');
-        if (state.stage !== 'callback' || stageDone) throw notAllowed(`Request ${requestId} is at stage "${state.stage}"; a callback comes after it.`);
+        if (state.stage !== 'callback') throw notAllowed(`Request ${requestId} is at stage "${state.stage}"; a callback comes after it.`);
+        requireRunningStage('recording a callback');
       },
     },
   );
@@ -291,8 +301,7 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
     },
     {
       validator: ({ until }) => {
-        requireOpen('a postponement');
-        if (!state.deadlines[state.stage] || state.waitingFor === 'paperwork') throw notAllowed(`Stage "${state.stage}" has no running deadline to postpone.`);
+        requireRunningStage('a postponement');
         if (requireTime(until, 'until') <= deadlineMs()) {
           throw notAllowed(`until ${until} must be later than the current deadline ${state.deadlines[state.stage].deadline} (R7).`);
         }
@@ -312,8 +321,7 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
     },
     {
       validator: ({ attempts }) => {
-        requireOpen('reporting an unreachable customer');
-        if (stageDone || !state.deadlines[state.stage]) throw notAllowed(`Stage "${state.stage}" is not running.`);
+        requireRunningStage('reporting an unreachable customer');
         attempts.forEach((a: string) => requireTime(a, 'attempts[]'));
         if (new Set(attempts).size < clock.unreachableMinAttempts) {
           throw notAllowed(`Record at least ${clock.unreachableMinAttempts} separate attempts to reach the customer (R12).`);
@@ -362,7 +370,6 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
       if (approve) {
         pause.approvedBy = managerId;
         pause.since = iso(Date.now());
-        state.waitingFor = 'resume';
         note('pause_approved', { actor: managerId });
       } else {
         state.pauses.splice(state.pauses.indexOf(pause), 1, { ...pause, resumedAt: iso(Date.now()), approvedBy: undefined });
@@ -386,9 +393,10 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
       pause.resumedAt = iso(Date.now());
       const length = Date.parse(pause.resumedAt) - Date.parse(pause.since!);
       pausedMs += length;
+      // Only the paused time after the current stage's clock started moves its deadline.
       const current = state.deadlines[state.stage];
-      if (current) state.deadlines[state.stage] = { ...current, deadline: iso(Date.parse(current.deadline) + length) };
-      state.waitingFor = undefined;
+      const counted = clockStartedAt === undefined ? 0 : Date.parse(pause.resumedAt) - Math.max(Date.parse(pause.since!), clockStartedAt);
+      if (current && counted > 0) state.deadlines[state.stage] = { ...current, deadline: iso(Date.parse(current.deadline) + counted) };
       note('resumed', { actor: managerId, detail: { pausedMinutes: Math.round(length / 60_000) } });
       publishSearchAttributes();
       return snapshot();
@@ -415,11 +423,12 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
       const sp = kindPolicy.stages[i];
       state.stage = sp.stage;
       stageDone = false;
+      clockStartedAt = undefined;
       if (sp.clockStarts === 'paperwork_complete' && !state.paperwork.complete) {
-        state.waitingFor = 'paperwork'; // R11: no clock until the customer's materials are complete
+        awaitingPaperwork = true; // R11: no clock until the customer's materials are complete
         publishSearchAttributes();
         await condition(() => state.paperwork.complete);
-        state.waitingFor = undefined;
+        awaitingPaperwork = false;
       }
       const startedAt = Date.now();
       // A reopened stage gets a fresh clock from now (R17).
@@ -432,6 +441,7 @@ export async function serviceRequest(input: ServiceRequestInput): Promise<Servic
             : startedAt;
       reopened = false;
       state.deadlines[sp.stage] = await computeDeadline(sp, anchor);
+      clockStartedAt = Date.now();
       publishSearchAttributes();
       void recomputeWhileProvisional(sp, anchor, state.cycle);
       await supervise(sp, startedAt);

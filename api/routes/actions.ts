@@ -8,7 +8,6 @@ import type { TSchema } from '@sinclair/typebox';
 import type { UpdateDefinition } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { StaffMember } from '../../db/organisation';
-import { regionOfRequest, regionScope } from '../../db/requests';
 import type { StaffRole } from '../../domain/kinds';
 import { EXTENSION_DECIDERS } from '../../domain/kinds';
 import type { RequestStatus } from '../../domain/request';
@@ -21,7 +20,8 @@ import {
   recordResolutionUpdate,
   requestExtensionUpdate,
 } from '../../workflows/messages';
-import { HttpError, onRequestWorkflow } from '../errors';
+import { onRequestWorkflow } from '../errors';
+import { requestFacts, requireManagerOf } from '../request-facts';
 import { requireRole } from '../plugins/auth';
 import {
   ArrivalBody,
@@ -56,17 +56,7 @@ const TECHNICIAN: readonly StaffRole[] = ['technician'];
 
 /** R13: a customer manager decides within their own regions, a branch leader within their branch, the company anywhere. */
 async function managerOfRequest(app: FastifyInstance, req: FastifyRequest, requestId: string): Promise<void> {
-  const regionId = await regionOfRequest(app.deps.pool, requestId);
-  if (!regionId) return; // unknown request: the workflow call answers 404
-  const scope = await regionScope(app.deps.pool, regionId);
-  const { staff } = req;
-  const allowed =
-    staff.role === 'company_leader' ||
-    (staff.role === 'customer_manager' && scope?.customerManagerId === staff.id) ||
-    (staff.role === 'branch_leader' && scope?.branchId === staff.branchId);
-  if (!allowed) {
-    throw new HttpError(403, `Request ${requestId} is in region ${regionId}, outside your regions or branch; its own manager decides (R13).`);
-  }
+  await requireManagerOf(app, req.staff, await requestFacts(app, requestId));
 }
 
 const ACTIONS: Action[] = [

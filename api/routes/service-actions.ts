@@ -6,7 +6,6 @@
 import type { TSchema } from '@sinclair/typebox';
 import type { UpdateDefinition } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { findSnapshot, regionScope } from '../../db/requests';
 import type { StaffRole } from '../../domain/kinds';
 import { EXTENSION_DECIDERS } from '../../domain/kinds';
 import type { ServiceStatus } from '../../domain/service-request';
@@ -21,6 +20,7 @@ import {
   resumeUpdate,
 } from '../../workflows/messages';
 import { HttpError, onRequestWorkflow } from '../errors';
+import { isRepair, requestFacts, requireManagerOf, requireOwnRegion } from '../request-facts';
 import { requireRole } from '../plugins/auth';
 import { AnyStatusSchema, ErrorSchema, RequestParams } from '../schemas/requests';
 import {
@@ -42,6 +42,8 @@ type Params = { id: string; stage?: string };
 interface ServiceAction {
   /** Also offered on fault repairs (R7 postponement), whose workflow answers the same update. */
   repairsToo?: boolean;
+  /** Technicians and customer managers only in their own region. */
+  regionScoped?: boolean;
   path: string;
   summary: string;
   params?: TSchema;
@@ -67,7 +69,8 @@ const ACTIONS: ServiceAction[] = [
   },
   {
     path: 'stages/:stage/done',
-    summary: "Record the current stage as done (the stage's policy says who may)",
+    summary: "Record the current stage as done (the stage's policy says who may; technicians and managers in their own region)",
+    regionScoped: true,
     params: StageParams,
     body: StageDoneBody,
     update: completeStageUpdate,
@@ -76,16 +79,20 @@ const ACTIONS: ServiceAction[] = [
   },
   {
     path: 'postponements',
-    summary: 'The customer asked for a later time: the deadline moves, with no breach; recorded and counted (R7). Every kind.',
+    summary:
+      'The customer asked for a later time: the deadline moves, with no breach; recorded and counted (R7). Every kind. ' +
+      "Recorded by the call centre or the region's customer manager, who speak for the customer; never by the person whose deadline it is.",
     repairsToo: true,
+    regionScoped: true,
     body: PostponementBody,
     update: postponeUpdate,
-    roles: ['agent', 'call_centre_leader', 'technician', 'customer_manager'],
+    roles: ['agent', 'call_centre_leader', 'customer_manager'],
     input: (body, req) => ({ ...body, staffId: req.staff.id }),
   },
   {
     path: 'unreachable',
     summary: 'The customer could not be reached for their own reasons: the stage counts as done on time; a written report is due (R12)',
+    regionScoped: true,
     body: UnreachableBody,
     update: reportUnreachableUpdate,
     roles: 'stage',
@@ -128,17 +135,7 @@ const ACTIONS: ServiceAction[] = [
 ];
 
 export async function serviceActionRoutes(app: FastifyInstance): Promise<void> {
-  const { pool, temporal } = app.deps;
-
-  /** The request's recorded state: its kind, region and current stage's policy. */
-  async function serviceRequestOf(requestId: string, repairsToo = false): Promise<ServiceStatus | undefined> {
-    const snapshot = await findSnapshot(pool, requestId);
-    if (snapshot && !('description' in snapshot)) {
-      if (repairsToo) return undefined;
-      throw new HttpError(409, `Request ${requestId} is a fault repair; use its own actions (contact, arrival, resolution …).`);
-    }
-    return snapshot as ServiceStatus | undefined;
-  }
+  const { temporal } = app.deps;
 
   for (const action of ACTIONS) {
     app.post<{ Params: Params; Body: Body }>(
@@ -154,19 +151,20 @@ export async function serviceActionRoutes(app: FastifyInstance): Promise<void> {
       },
       async (req) => {
         const requestId = req.params.id;
-        const request = await serviceRequestOf(requestId, action.repairsToo);
+        const request = await requestFacts(app, requestId);
+        if (isRepair(request) && !action.repairsToo) {
+          throw new HttpError(409, `Request ${requestId} is a fault repair; use its own actions (contact, arrival, resolution …).`);
+        }
         if (action.roles === 'stage') {
-          const stage = req.params.stage ?? request?.stage;
-          const doneBy = app.deps.servicePolicy.kinds[request?.kind ?? 'complaint'].stages.find((s) => s.stage === stage)?.doneBy;
-          if (request && doneBy) requireRole(req, doneBy, `act on stage "${stage}" of a ${request.kind.replace(/_/g, ' ')} request`);
+          const stage = req.params.stage ?? request.stage;
+          const doneBy = isRepair(request) ? undefined : app.deps.servicePolicy.kinds[request.kind].stages.find((s) => s.stage === stage)?.doneBy;
+          if (!doneBy) throw new HttpError(409, `A ${request.kind.replace(/_/g, ' ')} request has no stage "${stage}".`);
+          requireRole(req, doneBy, `act on stage "${stage}" of a ${request.kind.replace(/_/g, ' ')} request`);
         } else {
           requireRole(req, action.roles, `do "${action.path}" on a request`);
         }
-        if (action.managersOnly && request && req.staff.role !== 'company_leader') {
-          const scope = await regionScope(pool, request.regionId);
-          const own = req.staff.role === 'customer_manager' ? scope?.customerManagerId === req.staff.id : scope?.branchId === req.staff.branchId;
-          if (!own) throw new HttpError(403, `Request ${requestId} is in region ${request.regionId}, outside your regions or branch; its own manager decides.`);
-        }
+        if (action.regionScoped) await requireOwnRegion(app, req.staff, request);
+        if (action.managersOnly) await requireManagerOf(app, req.staff, request);
         return onRequestWorkflow(temporal, requestId, () =>
           temporal.workflow.getHandle(requestId).executeUpdate(action.update, { args: [action.input(req.body, req)] }),
         );

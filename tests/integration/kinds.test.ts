@@ -54,6 +54,13 @@ describe('an installation over HTTP (R9, R11, R3, R16)', () => {
     expect(provisional).toBe(false);
     expect(Date.parse(deadline)).toBeGreaterThan(Date.now() + 5 * 86_400_000);
 
+    const otherRegion = await as('tech-south-1').post(`/requests/${id}/stages/completion/done`, {});
+    expect(otherRegion.status).toBe(403);
+    expect(otherRegion.body.message).toMatch(/you \(tech-south-1\) work in south/);
+    const otherManager = await as('cm-south').post(`/requests/${id}/stages/completion/done`, {});
+    expect(otherManager.status).toBe(403);
+    const byTechnicianPostponement = await as('tech-north-1').post(`/requests/${id}/postponements`, { until: new Date(Date.now() + 30 * 86_400_000).toISOString(), reason: 'My own delay' });
+    expect(byTechnicianPostponement.status).toBe(403);
     const byAgent = await as('agent-1').post(`/requests/${id}/stages/completion/done`, {});
     expect(byAgent.status).toBe(403);
     expect(byAgent.body.message).toMatch(/Only technician or customer manager staff/);

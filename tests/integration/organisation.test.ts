@@ -177,21 +177,33 @@ describe('accountability ledger (R20–R25)', () => {
   });
 
   it('flags as aggravated a record of someone held to account more than twice in twelve months (R23)', async () => {
+    const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
+    // Breaches old enough that the statement window (72 h) has passed, so a supervisor may decide at once.
+    const decided = async (person: string, outcome: string, breachedDaysAgo = 5) => {
+      const { accountabilityRecordId: id } = await activities.escalateBreach(breach({ technicianId: person, breachedAt: daysAgo(breachedDaysAgo) }));
+      expect((await as('supervisor-1').post(`/accountability/${id}/decision`, { outcome })).status).toBe(200);
+      return id;
+    };
+    const flag = async (id: number) => (await as('supervisor-1').get(`/accountability/${id}`)).body.aggravated as boolean;
+
     const person = `tech-agg-${suffix}`;
     await createTechnician(person, 'north');
-    const flags: boolean[] = [];
-    for (let i = 0; i < 4; i++) {
-      const { accountabilityRecordId } = await activities.escalateBreach(breach({ technicianId: person }));
-      flags.push((await as('supervisor-1').get(`/accountability/${accountabilityRecordId}`)).body.aggravated);
-    }
-    expect(flags).toEqual([false, false, false, true]);
-    // A record from more than a year before does not count.
+    // An exemption and an undecided record are not "held to account".
+    await decided(person, 'exempt');
+    await activities.escalateBreach(breach({ technicianId: person, breachedAt: daysAgo(5) }));
+    const held = [await decided(person, 'warning'), await decided(person, 'best_in_class_revoked'), await decided(person, 'warning')];
+    expect(await Promise.all(held.map(flag))).toEqual([false, false, false]);
+    const { accountabilityRecordId: fourth } = await activities.escalateBreach(breach({ technicianId: person }));
+    expect(await flag(fourth)).toBe(true);
+
+    // Held to account three times, but one of them more than a year before: not aggravated.
     const other = `tech-old-${suffix}`;
     await createTechnician(other, 'north');
-    const longAgo = new Date(Date.now() - 400 * 86_400_000).toISOString();
-    for (let i = 0; i < 3; i++) await activities.escalateBreach(breach({ technicianId: other, breachedAt: i === 0 ? longAgo : new Date().toISOString() }));
-    const { accountabilityRecordId } = await activities.escalateBreach(breach({ technicianId: other }));
-    expect((await as('supervisor-1').get(`/accountability/${accountabilityRecordId}`)).body.aggravated).toBe(false);
+    await decided(other, 'warning', 400);
+    await decided(other, 'warning');
+    await decided(other, 'warning');
+    const { accountabilityRecordId: latest } = await activities.escalateBreach(breach({ technicianId: other }));
+    expect(await flag(latest)).toBe(false);
   });
 });
 

@@ -385,6 +385,22 @@ describe('customer postponement (R7)', () => {
   });
 });
 
+describe('postponement and extension together', () => {
+  it('an approved extension never brings a postponed deadline forward (R7, R13)', async () => {
+    const fake = fakeActivities();
+    await scenario(repairInput(), fake, async (handle) => {
+      await contactAndArrive(handle);
+      const s = await status(handle);
+      const asked = new Date(Date.parse(s.deadlines.resolution!) + 24 * HOUR_MS).toISOString();
+      const postponed = new Date(Date.parse(s.deadlines.resolution!) + 48 * HOUR_MS).toISOString();
+      await handle.executeUpdate(requestExtensionUpdate, { args: [{ technicianId: TECH.staffId, newDeadline: asked, reason: 'Part on order' }] });
+      await handle.executeUpdate(postponeRepairUpdate, { args: [{ staffId: 'agent-1', until: postponed, reason: 'Customer away' }] });
+      const approved = await handle.executeUpdate(decideExtensionUpdate, { args: [{ managerId: 'cm-north', approve: true }] });
+      expect(approved.deadlines.resolution).toBe(postponed);
+    });
+  });
+});
+
 describe('callback that reopens (R17)', () => {
   it('a fault that is not gone reopens resolution with a fresh deadline, then closes on a good callback', async () => {
     const fake = fakeActivities();

@@ -166,6 +166,22 @@ describe('installation (R9, R11, R3, R16)', () => {
     }, 'installation-paperwork-then-callback');
   });
 
+  it('refuses completion while the paperwork is missing, even after a force-majeure pause came and went', async () => {
+    const fake = fakeActivities();
+    await scenario(input('installation_city', { paperwork: { complete: false, missingItems: ['Contract'] } }), fake, async (handle) => {
+      await untilStage(handle, 'completion', 'paperwork');
+      await handle.executeUpdate(requestPauseUpdate, { args: [{ staffId: 'tech-north-1', reason: 'Flood' }] });
+      expect((await handle.executeUpdate(decidePauseUpdate, { args: [{ managerId: 'cm-north', approve: true }] })).waitingFor).toBe('resume');
+      expect((await handle.executeUpdate(resumeUpdate, { args: [{ managerId: 'cm-north' }] })).waitingFor).toBe('paperwork');
+      expect(await refusal(handle.executeUpdate(completeStageUpdate, { args: [{ staffId: 'tech-north-1', stage: 'completion' }] }))).toMatch(/paperwork is not complete/);
+      // The workflow is still healthy: paperwork completes, the clock runs, the stage completes.
+      await handle.executeUpdate(recordPaperworkUpdate, { args: [{ staffId: 'agent-1', complete: true, missingItems: [] }] });
+      await untilStage(handle, 'completion');
+      await handle.executeUpdate(completeStageUpdate, { args: [{ staffId: 'tech-north-1', stage: 'completion' }] });
+      await untilStage(handle, 'callback');
+    });
+  });
+
   it('counts 10 working days in rural areas', async () => {
     const fake = fakeActivities();
     await scenario(input('installation_rural'), fake, async (handle) => {
