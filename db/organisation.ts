@@ -55,8 +55,16 @@ export async function regionExists(pool: Pool, regionId: string): Promise<boolea
 export async function staffInRoleFor(pool: Pool, role: StaffRole, regionId: string, at: Date): Promise<StaffMember[]> {
   const s = staffColumns('s');
   switch (role) {
-    case 'customer_manager':
+    case 'customer_manager': {
+      // The manager in charge at that moment (R5 history), so every retry of one breach names the same person.
+      const atThatTime = await pool.query<StaffMember>(
+        `SELECT ${s} FROM region_managers m JOIN staff s ON s.id = m.staff_id
+          WHERE m.region_id = $1 AND m.valid_from <= $2 AND (m.valid_to IS NULL OR m.valid_to > $2)`,
+        [regionId, at],
+      );
+      if (atThatTime.rows.length > 0) return atThatTime.rows;
       return (await pool.query<StaffMember>(`SELECT ${s} FROM regions r JOIN staff s ON s.id = r.customer_manager_id WHERE r.id = $1`, [regionId])).rows;
+    }
     case 'branch_leader':
       return (
         await pool.query<StaffMember>(

@@ -120,6 +120,10 @@ describe('organisation over time (R5)', () => {
     // A breach from now on alerts the new manager, not the old one.
     const outcome = await activities.escalateBreach(breach({ regionId: region, stage: 'arrival', technicianId: `tech-${region}` }));
     expect(outcome.alerted).toEqual([`cm-new-${suffix}`]);
+    // A breach from before the change (an alert retried across it) names the manager in charge then.
+    const before = new Date((Date.parse(history.managers[0].from) + Date.parse(history.managers[0].to)) / 2).toISOString();
+    const earlier = await activities.escalateBreach(breach({ regionId: region, stage: 'dispatch', breachedAt: before, technicianId: undefined }));
+    expect(earlier).toMatchObject({ alerted: ['cc-leader-1'], responsibleStaffId: `cm-old-${suffix}` });
   });
 });
 
