@@ -10,6 +10,7 @@ import { authentication } from './plugins/auth';
 import { openApi } from './plugins/openapi';
 import { accountabilityRoutes } from './routes/accountability';
 import { actionRoutes } from './routes/actions';
+import { calendarRoutes } from './routes/calendar';
 import { healthRoutes } from './routes/health';
 import { orgRoutes } from './routes/org';
 import { requestRoutes } from './routes/requests';
@@ -51,5 +52,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(orgRoutes);
   await app.register(rosterRoutes);
   await app.register(accountabilityRoutes);
+  await app.register(calendarRoutes);
   return app as unknown as FastifyInstance;
 }

@@ -4,6 +4,9 @@
  * refusals a call-centre agent can act on.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import pino from 'pino';
+import { createActivities } from '../../activities';
+import { activityDeps } from '../../worker/activity-deps';
 import { http, startService, type RunningService } from '../support/service';
 
 let service: RunningService;
@@ -85,6 +88,21 @@ describe('an installation over HTTP (R9, R11, R3, R16)', () => {
     expect(row.rows[0]).toEqual({ kind: 'installation_city', stage: 'closed', breached: false });
     const list = await as('agent-1').get('/requests?mine=true');
     expect(list.body.requests.find((r: { requestId: string }) => r.requestId === id)?.kind).toBe('installation_city');
+  });
+});
+
+describe('the working-day calendar (R9, R10)', () => {
+  it('lets admins add a local rest day that new working-day deadlines skip at once', async () => {
+    const activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' })));
+    const ask = { startMs: Date.parse('2026-11-30T02:00:00Z'), days: 5, utcOffsetMinutes: 480, cutoff: '24:00' }; // Monday 10:00 in Shanghai
+    expect((await activities.workingDeadline(ask)).deadline).toBe('2026-12-07T16:00:00.000Z'); // Tue 1 … Mon 7 December
+
+    expect((await as('agent-1').put('/calendar/local-rest-days/2026-12-02', { reason: 'County festival' })).status).toBe(403);
+    expect((await as('admin-1').put('/calendar/local-rest-days/2026-02-30', { reason: 'Not a day' })).status).toBe(400);
+    const added = await as('admin-1').put('/calendar/local-rest-days/2026-12-02', { reason: 'County festival' });
+    expect(added.status).toBe(200);
+    expect(added.body).toMatchObject({ officialYears: ['2025', '2026'], localRestDays: [{ day: '2026-12-02', reason: 'County festival', addedBy: 'admin-1' }] });
+    expect((await activities.workingDeadline(ask)).deadline).toBe('2026-12-08T16:00:00.000Z'); // Wednesday 2 skipped
   });
 });
 

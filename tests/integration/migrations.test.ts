@@ -31,7 +31,7 @@ describe('migrations', () => {
     const pool = await freshDatabase();
     try {
       const applied = await migrate(pool);
-      expect(applied).toEqual(['001_repair_on_report.sql', '002_organisation_roster_ledger_access.sql']);
+      expect(applied).toEqual(['001_repair_on_report.sql', '002_organisation_roster_ledger_access.sql', '003_local_rest_days.sql']);
       expect(await migrate(pool)).toEqual([]);
     } finally {
       await pool.end();
@@ -52,7 +52,7 @@ describe('migrations', () => {
           VALUES ('SR-20261101-000001', 'contact', 0, 'R6', '2026-11-01T10:00:00Z', '2026-11-01T10:00:01Z', 'old-tech');
       `);
 
-      expect(await migrate(pool)).toEqual(['002_organisation_roster_ledger_access.sql']);
+      expect(await migrate(pool)).toEqual(['002_organisation_roster_ledger_access.sql', '003_local_rest_days.sql']);
 
       const branch = await pool.query(`SELECT company_id FROM branches WHERE id = 'old-branch'`);
       expect(branch.rows).toEqual([{ company_id: 'company' }]);
