@@ -14,7 +14,6 @@ import {
   log,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -27,6 +26,7 @@ import { HOUR_MS, MINUTE_MS } from '../domain/policy';
 import type { AssignedTechnician, RepairRequestInput, RequestStatus } from '../domain/request';
 import { isSampledForCallback } from '../domain/sampling';
 import type { LadderLevel, LadderPlan } from '../domain/service-policy';
+import { escalateBreach, notifyFirstContact, notifyRoles, records } from './activity-stubs';
 import { runLadder } from './ladder';
 import { startTimeline } from './timeline';
 import {
@@ -44,12 +44,7 @@ import {
 } from './messages';
 import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from './search-attributes';
 
-// Registry and timeline writes are short, idempotent database writes: local activities keep the
-// history compact (one marker each) and retry until the database answers.
-const { recordProgress } = proxyLocalActivities<ServiceActivities>({
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { recordProgress } = records;
 
 // R4: dispatch keeps trying (nobody on duty, gateway down) until it succeeds or an agent steps in.
 const { dispatchToOnDutyTechnician } = proxyActivities<ServiceActivities>({
@@ -63,20 +58,6 @@ const { dispatchToTechnician } = proxyActivities<ServiceActivities>({
   startToCloseTimeout: '15 seconds',
   retry: { initialInterval: '1 second', maximumAttempts: 3 },
   summary: 'Manual dispatch: job SMS to a named technician',
-});
-
-// Alerts must get out however long the gateway is down; the activity is idempotent per breach.
-const { escalateBreach, notifyRoles } = proxyActivities<ServiceActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-  summary: 'Breach: alert leaders and write the accountability record',
-});
-
-// R1: the closing notice to the first-contact owner (added after the first release: see the patch below).
-const { notifyFirstContact } = proxyActivities<ServiceActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
-  summary: 'R1: tell the first-contact owner the request closed',
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();

@@ -14,7 +14,6 @@ import {
   allHandlersFinished,
   condition,
   proxyActivities,
-  proxyLocalActivities,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -36,22 +35,16 @@ import {
   resumeUpdate,
   serviceStatusQuery,
 } from './messages';
+import { escalateBreach, notifyFirstContact, notifyRoles, records } from './activity-stubs';
 import { runLadder } from './ladder';
 import { startTimeline } from './timeline';
 import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from './search-attributes';
 
-const { recordServiceProgress } = proxyLocalActivities<ServiceActivities>({
-  startToCloseTimeout: '15 seconds',
-  retry: { initialInterval: '1 second', maximumInterval: '1 minute' },
-});
+const { recordServiceProgress } = records;
 const { workingDeadline } = proxyActivities<ServiceActivities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
   summary: 'R9–R11: deadline in working days by the holiday calendar',
-});
-const { escalateBreach, notifyRoles, notifyFirstContact } = proxyActivities<ServiceActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '5 minutes' },
 });
 
 const iso = (ms: number) => new Date(ms).toISOString();

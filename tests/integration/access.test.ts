@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivities } from '../../activities';
 import { activityDeps } from '../../worker/activity-deps';
 import pino from 'pino';
+import { breachNotice } from '../support/fixtures';
 import { http, startService, untilStage as untilStageOver, type RunningService } from '../support/service';
 
 let service: RunningService;
@@ -133,17 +134,7 @@ describe('organisation and roster (admins write)', () => {
 describe('accountability (only supervisors decide)', () => {
   it('lets the responsible person state their case, supervisors decide, and each read what they may', async () => {
     const activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' })));
-    const { accountabilityRecordId: id } = await activities.escalateBreach({
-      requestId: `SR-20261121-8${String(Date.now()).slice(-5)}`,
-      regionId: 'south',
-      stage: 'contact',
-      cycle: 0,
-      rule: 'R6',
-      limit: 'technician contacts the customer',
-      deadline: new Date(Date.now() - 60_000).toISOString(),
-      breachedAt: new Date().toISOString(),
-      technicianId: 'tech-south-1',
-    });
+    const { accountabilityRecordId: id } = await activities.escalateBreach(breachNotice({ regionId: 'south', technicianId: 'tech-south-1' }));
 
     expect((await as('tech-north-1').get(`/accountability/${id}`)).status).toBe(403);
     expect((await as('tech-south-1').get(`/accountability/${id}`)).status).toBe(200);

@@ -7,7 +7,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivities } from '../../activities';
 import { activityDeps } from '../../worker/activity-deps';
-import type { BreachNotice } from '../../activities/types';
+import { breachNotice } from '../support/fixtures';
 import { http, startService, type RunningService } from '../support/service';
 
 let service: RunningService;
@@ -127,22 +127,7 @@ describe('organisation over time (R5)', () => {
   });
 });
 
-let breachCounter = 0;
-function breach(overrides: Partial<BreachNotice> = {}): BreachNotice {
-  breachCounter += 1;
-  return {
-    requestId: `SR-20261121-7${suffix.padStart(4, '0')}${String(breachCounter).padStart(2, '0')}`,
-    regionId: 'north',
-    stage: 'contact',
-    cycle: 0,
-    rule: 'R6',
-    limit: 'technician contacts the customer',
-    deadline: new Date(Date.now() - 60_000).toISOString(),
-    breachedAt: new Date().toISOString(),
-    technicianId: 'tech-north-1',
-    ...overrides,
-  };
-}
+const breach = breachNotice;
 
 describe('accountability ledger (R20–R25)', () => {
   it('names the rule, stage, deadline and person; hears them; then a supervisor decides, and every change is kept', async () => {
