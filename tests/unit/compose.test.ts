@@ -1,8 +1,10 @@
 /**
- * docker-compose.yml (and the Dockerfile it builds) must agree with the app's own configuration:
- * the environment variables config/index.ts reads and its defaults, the process entry points, and
- * the search attributes the workflow upserts. Each check reads the value from the compose file and
- * compares it with the source of truth, so drift on either side fails here, not in a deployment.
+ * docker-compose.yml (and the Dockerfile it builds, and the monitoring files in deploy/) must agree
+ * with the app's own configuration: the environment variables config/index.ts reads and its
+ * defaults, the process entry points, the search attributes the workflow upserts, the ports
+ * Prometheus scrapes, and the settings that can never change after a first boot. Each check reads
+ * the value from the compose file and compares it with the source of truth, so drift on either
+ * side fails here, not in a deployment.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +35,7 @@ interface ComposeService {
 }
 interface ComposeFile {
   services: Record<string, ComposeService>;
+  volumes?: Record<string, unknown>;
 }
 
 // `merge: true`: the file shares the app environment through a YAML merge key (`<<: *app-environment`).
@@ -90,8 +93,10 @@ const CLI_TYPE_NAME: Record<SearchAttributeType, string> = {
 };
 
 describe('docker-compose.yml agrees with the app configuration', () => {
-  it('has the production topology: postgres, temporal, temporal-ui, worker, api', () => {
-    expect(Object.keys(compose.services)).toEqual(expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'worker', 'api']));
+  it('has the production topology: postgres, temporal, temporal-ui, worker, api, prometheus, grafana', () => {
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining(['postgres', 'temporal', 'temporal-ui', 'worker', 'api', 'prometheus', 'grafana']),
+    );
   });
 
   it.each(APP_SERVICES)('%s sets only environment variables that config/index.ts reads, and they load', (name) => {
@@ -209,5 +214,191 @@ describe('docker-compose.yml agrees with the app configuration', () => {
     expect(cmd).toContain('api/server.ts');
     const users = [...dockerfile.matchAll(/^\s*USER\s+(\S+)/gim)].map((m) => m[1]);
     expect(users.pop()).toBe('node');
+  });
+});
+
+const COMPOSE_TEXT = readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8');
+const DOCKERFILE = readFileSync(path.join(ROOT, 'Dockerfile'), 'utf8');
+
+/** `${NAME:-default}` → { name, fallback }; anything else → undefined. */
+function interpolation(value: string): { name: string; fallback?: string } | undefined {
+  const m = /^\$\{([A-Z0-9_]+)(?::?-([^}]*))?\}$/.exec(value.trim());
+  return m ? { name: m[1], fallback: m[2] } : undefined;
+}
+
+/** A bind mount `./host:/container[:ro]` of a service whose host side is `hostPath` (relative to the repository). */
+function bindTarget(name: string, hostPath: string): string | undefined {
+  for (const volume of service(name).volumes ?? []) {
+    if (typeof volume !== 'string') continue;
+    const [host, target] = volume.split(':');
+    if (path.resolve(ROOT, host) === path.resolve(ROOT, hostPath)) return target;
+  }
+  return undefined;
+}
+
+function hostPort(address: string): { host: string; port: number } {
+  const i = address.lastIndexOf(':');
+  return { host: address.slice(0, i), port: Number(address.slice(i + 1)) };
+}
+
+describe('docker-compose.yml is production-shaped before a first boot', () => {
+  it('fixes the Temporal history shard count at 512, literally, with a warning that it can never change', () => {
+    const shards = env('temporal').NUM_HISTORY_SHARDS;
+    expect(shards).toBe('512');
+    // Not a setting: an `${…}` here could change it on a later `up` and orphan every stored workflow.
+    expect(interpolation(shards)).toBeUndefined();
+    const around = COMPOSE_TEXT.slice(Math.max(0, COMPOSE_TEXT.indexOf('NUM_HISTORY_SHARDS') - 600), COMPOSE_TEXT.indexOf('NUM_HISTORY_SHARDS'));
+    expect(around).toMatch(/NEVER change/);
+  });
+
+  it('sets the namespace retention from TEMPORAL_RETENTION_DAYS (30 days by default) on create and on every later up', () => {
+    const registrar = 'temporal-admin-tools';
+    const retention = interpolation(env(registrar).TEMPORAL_RETENTION_DAYS ?? '');
+    expect(retention).toEqual({ name: 'TEMPORAL_RETENTION_DAYS', fallback: '30' });
+    const script = text(service(registrar).command);
+    expect(script).toMatch(/retention="\$\$\(\(TEMPORAL_RETENTION_DAYS \* 24\)\)h"/);
+    expect(script).toMatch(/temporal operator namespace create [^\n]*--retention "\$\$retention"/);
+    expect(script).toMatch(/temporal operator namespace update [^\n]*--retention "\$\$retention"/);
+    // The namespace is created only there, so auto-setup's 24-hour default never applies.
+    expect(env('temporal').SKIP_DEFAULT_NAMESPACE_CREATION).toBe('true');
+    expect(env('temporal').DEFAULT_NAMESPACE_RETENTION).toBeUndefined();
+  });
+
+  it('the worker runs the workflow bundle the Dockerfile builds', () => {
+    const bundle = env('worker').WORKFLOW_BUNDLE;
+    const workdir = [...DOCKERFILE.matchAll(/^\s*WORKDIR\s+(\S+)/gim)].map((m) => m[1]).pop();
+    expect(workdir).toBeDefined();
+    expect(bundle).toBe(path.posix.join(workdir!, 'dist/workflow-bundle.js'));
+    const copyAll = DOCKERFILE.search(/^\s*COPY\s+\.\s+\.\s*$/m);
+    const build = DOCKERFILE.search(/^\s*RUN\s+npm run build:workflows\b/m);
+    expect(copyAll).toBeGreaterThan(-1);
+    expect(build, 'the Dockerfile builds the bundle after copying the sources').toBeGreaterThan(copyAll);
+    // A stale local dist/ never reaches the image: the bundle is always built from the copied sources.
+    const ignored = readFileSync(path.join(ROOT, '.dockerignore'), 'utf8').split('\n').map((l) => l.trim());
+    expect(ignored).toContain('dist');
+    // The API does not need it.
+    expect(env('api').WORKFLOW_BUNDLE).toBeUndefined();
+  });
+
+  it('the Dockerfile exposes the worker metrics port', () => {
+    const exposed = [...DOCKERFILE.matchAll(/^\s*EXPOSE\s+(.+)$/gim)].flatMap((m) => m[1].trim().split(/\s+/)).map(Number);
+    expect(exposed).toContain(hostPort(env('worker').WORKER_METRICS_ADDRESS ?? '').port);
+  });
+});
+
+interface ScrapeConfig {
+  job_name: string;
+  metrics_path?: string;
+  static_configs?: Array<{ targets: string[] }>;
+  dns_sd_configs?: Array<{ names: string[]; type?: string; port?: number }>;
+}
+const prometheusFile = path.join(ROOT, 'deploy/prometheus.yml');
+const prometheus = parse(readFileSync(prometheusFile, 'utf8')) as { scrape_configs: ScrapeConfig[] };
+
+function job(name: string): ScrapeConfig {
+  const found = prometheus.scrape_configs.find((c) => c.job_name === name);
+  if (!found) throw new Error(`deploy/prometheus.yml has no job "${name}"`);
+  return found;
+}
+
+describe('Prometheus scrapes the API, every worker and the Temporal server', () => {
+  it('mounts deploy/prometheus.yml as its configuration', () => {
+    expect(bindTarget('prometheus', 'deploy/prometheus.yml')).toBe('/etc/prometheus/prometheus.yml');
+    expect(text(service('prometheus').command)).toContain('--config.file=/etc/prometheus/prometheus.yml');
+  });
+
+  it("scrapes the API's /metrics at the api service and its PORT", () => {
+    const api = job('service-clock-api');
+    expect(api.metrics_path ?? '/metrics').toBe('/metrics');
+    const targets = (api.static_configs ?? []).flatMap((c) => c.targets).map(hostPort);
+    expect(targets).toEqual([{ host: 'api', port: Number(env('api').PORT) }]);
+  });
+
+  it("finds every worker replica by DNS at the worker's WORKER_METRICS_ADDRESS, on every interface", () => {
+    const worker = job('service-clock-worker');
+    const { host, port } = hostPort(env('worker').WORKER_METRICS_ADDRESS ?? '');
+    expect(host, 'a container must listen beyond its loopback for Prometheus to reach it').toBe('0.0.0.0');
+    expect(Number.isInteger(port) && port > 0).toBe(true);
+    expect(port).not.toBe(Number(env('api').PORT));
+    expect(worker.dns_sd_configs).toEqual([expect.objectContaining({ names: ['worker'], type: 'A', port })]);
+  });
+
+  it("scrapes the Temporal server's metrics endpoint", () => {
+    const endpoint = hostPort(env('temporal').PROMETHEUS_ENDPOINT ?? '');
+    const targets = (job('temporal-server').static_configs ?? []).flatMap((c) => c.targets).map(hostPort);
+    expect(targets).toEqual([{ host: 'temporal', port: endpoint.port }]);
+  });
+
+  it('keeps its data and Grafana’s in named volumes', () => {
+    for (const name of ['prometheus', 'grafana']) {
+      const named = (service(name).volumes ?? []).filter((v): v is string => typeof v === 'string' && !v.startsWith('.'));
+      expect(named.length, `${name} keeps its data in a named volume`).toBeGreaterThan(0);
+      for (const v of named) expect(Object.keys(compose.volumes ?? {})).toContain(v.split(':')[0]);
+    }
+  });
+});
+
+interface Panel {
+  type: string;
+  title: string;
+  datasource?: { uid?: string };
+  targets?: Array<{ expr?: string; datasource?: { uid?: string } }>;
+}
+
+describe('Grafana is provisioned with Prometheus and the Service Clock dashboard', () => {
+  const datasources = parse(readFileSync(path.join(ROOT, 'deploy/grafana/provisioning/datasources/prometheus.yml'), 'utf8')) as {
+    datasources: Array<{ uid: string; type: string; url: string }>;
+  };
+  const providers = parse(readFileSync(path.join(ROOT, 'deploy/grafana/provisioning/dashboards/service-clock.yml'), 'utf8')) as {
+    providers: Array<{ options: { path: string } }>;
+  };
+  const dashboard = JSON.parse(readFileSync(path.join(ROOT, 'deploy/grafana/dashboards/service-clock.json'), 'utf8')) as {
+    uid: string;
+    panels: Panel[];
+  };
+  const queries = dashboard.panels.flatMap((p) => (p.targets ?? []).map((t) => t.expr ?? ''));
+
+  it('mounts the provisioning and the dashboards where the provider looks', () => {
+    expect(bindTarget('grafana', 'deploy/grafana/provisioning')).toBe('/etc/grafana/provisioning');
+    expect(bindTarget('grafana', 'deploy/grafana/dashboards')).toBe(providers.providers[0].options.path);
+  });
+
+  it("the data source is the prometheus service's port", () => {
+    const [source] = datasources.datasources;
+    expect(source.type).toBe('prometheus');
+    const url = new URL(source.url);
+    expect(url.hostname).toBe('prometheus');
+    expect(ports('prometheus').map((p) => p.target)).toContain(Number(url.port));
+  });
+
+  it('does not take the API port on the host', () => {
+    const published = ports('grafana').map((p) => p.published);
+    expect(published).not.toContain(Number(env('api').PORT));
+  });
+
+  it('every panel queries the provisioned data source', () => {
+    const uid = datasources.datasources[0].uid;
+    for (const panel of dashboard.panels.filter((p) => p.type !== 'row')) {
+      expect(panel.datasource?.uid, panel.title).toBe(uid);
+      for (const target of panel.targets ?? []) expect(target.datasource?.uid ?? uid, panel.title).toBe(uid);
+    }
+  });
+
+  it.each([
+    ['HTTP latency by route', /histogram_quantile\([\s\S]*by \(le, route\)[\s\S]*http_request_duration_seconds_bucket/],
+    ['HTTP status by route', /by \(route, status_code\)[\s\S]*http_request_duration_seconds_count/],
+    ['open requests by kind and stage', /by \(kind, stage\)[\s\S]*service_clock_open_requests/],
+    ['outbox backlog', /service_clock_sms_outbox_pending/],
+    ['escalation lateness histogram', /histogram_quantile\([\s\S]*service_clock_escalation_lateness_seconds_bucket/],
+    ['workflow task schedule-to-start', /temporal_workflow_task_schedule_to_start_latency_bucket/],
+    ['activity schedule-to-start', /temporal_activity_schedule_to_start_latency_bucket/],
+    ['workflow task latency', /temporal_workflow_task_execution_latency_bucket/],
+  ])('has a panel for %s', (_what, pattern) => {
+    expect(queries.some((q) => pattern.test(q))).toBe(true);
+  });
+
+  it('scrape jobs named in the dashboard exist', () => {
+    const jobs = new Set(queries.flatMap((q) => [...q.matchAll(/job="([^"]+)"/g)].map((m) => m[1])));
+    for (const name of jobs) expect(() => job(name)).not.toThrow();
   });
 });
