@@ -48,6 +48,9 @@ export default defineConfig(
       ],
       'preserve-caught-error': 'warn',
       'no-useless-assignment': 'warn',
+      // A control character in a regular expression is usually a typo; where it is the point
+      // (finding NUL in input), say so with a disable comment, or use String#replaceAll.
+      'no-control-regex': 'warn',
     },
   },
   {
@@ -73,13 +76,14 @@ export default defineConfig(
           patterns: [
             ...nodeBuiltinPatterns(WORKFLOW_WHY),
             {
-              // Activity implementations do I/O. Workflows may import their types only
-              // (`import type { ServiceActivities } from '../activities/types'`) and call them
-              // through proxyActivities / proxyLocalActivities.
-              group: ['**/activities', '**/activities/**'],
+              // Activity implementations do I/O. Workflows import them type-only and call them
+              // through proxyActivities / proxyLocalActivities. activities/types.ts is the
+              // contract both sides share (interfaces and the error type names the retry policies
+              // classify): values may come from it, and it is itself held to workflow rules below.
+              regex: '^(\\.\\.?/)+activities(/(?!types$).*)?$',
               allowTypeImports: true,
               message:
-                'Workflows import activities type-only (`import type`) and call them through proxyActivities.',
+                'Workflows import activities type-only (`import type`) and call them through proxyActivities; shared constants belong in activities/types.ts.',
             },
           ],
         },
@@ -106,6 +110,28 @@ export default defineConfig(
         { name: 'setImmediate', message: 'Not available in the workflow sandbox.' },
         { name: 'process', message: `process: ${WORKFLOW_WHY}` },
         { name: 'require', message: `require: ${WORKFLOW_WHY}` },
+      ],
+    },
+  },
+  {
+    // The activities' contract is imported by workflow code (see above), so it is held to the same
+    // standard: no Node built-ins, and nothing but types from the activity implementations.
+    files: ['activities/types.ts'],
+    rules: {
+      'no-restricted-imports': 'off',
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          paths: nodeBuiltinPaths(WORKFLOW_WHY),
+          patterns: [
+            ...nodeBuiltinPatterns(WORKFLOW_WHY),
+            {
+              regex: '^\\./(?!types$)',
+              allowTypeImports: true,
+              message: 'activities/types.ts is imported by workflows: import only types from the implementations.',
+            },
+          ],
+        },
       ],
     },
   },
