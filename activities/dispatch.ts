@@ -1,56 +1,77 @@
-/** R4: the job SMS to the region's on-duty technician, or to a technician an agent names. */
+/**
+ * R4, R33: the job SMS to the region's on-duty technician, or to a technician a person names. Both
+ * claim the request's dispatch round first: the first claim wins and only its caller sends the job
+ * SMS; a caller that lost learns who holds the job. So the roster and an agent racing can never
+ * both text a technician, and the agent's answer names the one who has the job.
+ */
 import { ApplicationFailure } from '@temporalio/activity';
+import { claimRound, releaseRound } from '../db/dispatch';
 import { findOnDutyTechnician, findStaff, staffInRoleFor, type StaffMember } from '../db/organisation';
 import type { AssignedTechnician } from '../domain/request';
 import type { ActivityDeps } from './deps';
-import { deliverSms } from './sms';
-import type { DispatchJob } from './types';
+import { deliverSms, isPermanentSmsFailure } from './sms';
+import { BAD_RECIPIENT, UNKNOWN_TECHNICIAN, type DispatchAsk, type DispatchOutcome } from './types';
 
-async function sendJob(deps: ActivityDeps, job: DispatchJob, technician: StaffMember): Promise<AssignedTechnician> {
-  await deliverSms(deps.pool, deps.sms, {
-    key: `${job.requestId}/dispatch/${technician.id}`,
-    requestId: job.requestId,
-    purpose: 'job',
-    recipientStaffId: technician.id,
-    recipientPhone: technician.phone,
-    body: job.text,
-  });
-  return { staffId: technician.id, name: technician.name, phone: technician.phone };
-}
+const asTechnician = (m: StaffMember): AssignedTechnician => ({ staffId: m.id, name: m.name, phone: m.phone });
 
 export function dispatchActivities(deps: ActivityDeps) {
   /** R5: with neither an on-duty technician nor a backup, the region's customer manager hears at once (once per request). */
-  async function alertNobodyOnDuty(job: DispatchJob, at: Date): Promise<void> {
-    for (const manager of await staffInRoleFor(deps.pool, 'customer_manager', job.regionId, at)) {
+  async function alertNobodyOnDuty(ask: DispatchAsk, at: Date): Promise<void> {
+    for (const manager of await staffInRoleFor(deps.pool, 'customer_manager', ask.regionId, at)) {
       await deliverSms(deps.pool, deps.sms, {
-        key: `${job.requestId}/dispatch/nobody-on-duty/${manager.id}`,
-        requestId: job.requestId,
+        key: `${ask.requestId}/dispatch/nobody-on-duty/${manager.id}`,
+        requestId: ask.requestId,
         purpose: 'alert',
         recipientStaffId: manager.id,
         recipientPhone: manager.phone,
-        body: `[${job.requestId}] Nobody is on duty in region ${job.regionId} (no technician, no backup): assign someone now. Job: ${job.text}`,
-      });
+        body: `[${ask.requestId}] 片区 ${ask.regionId} 无人值班（无值班及备班装维人员），请立即安排。工单：${ask.text}`,
+      }).catch((err) => deps.logger.warn({ err: (err as Error).message, manager: manager.id }, 'nobody-on-duty alert not delivered'));
     }
   }
 
   return {
-    async dispatchToOnDutyTechnician(job: DispatchJob): Promise<AssignedTechnician> {
-      const now = deps.now();
-      const onDuty = await findOnDutyTechnician(deps.pool, job.regionId, now);
-      if (!onDuty) {
-        await alertNobodyOnDuty(job, now);
-        // Retryable: someone may come on duty; the workflow escalates at the R4 deadline meanwhile.
-        throw ApplicationFailure.retryable(`No technician is on duty in region ${job.regionId}`, 'NoTechnicianOnDuty');
+    async dispatchJob(ask: DispatchAsk): Promise<DispatchOutcome> {
+      let wanted: StaffMember;
+      if (ask.technicianId) {
+        const named = await findStaff(deps.pool, ask.technicianId);
+        if (!named || named.role !== 'technician' || !named.active) {
+          throw ApplicationFailure.nonRetryable(`no active technician has staff id ${ask.technicianId}`, UNKNOWN_TECHNICIAN);
+        }
+        wanted = named;
+      } else {
+        const now = deps.now();
+        const onDuty = await findOnDutyTechnician(deps.pool, ask.regionId, now);
+        if (!onDuty) {
+          await alertNobodyOnDuty(ask, now);
+          // Retryable: someone may come on duty; the dispatch clock escalates meanwhile.
+          throw ApplicationFailure.retryable(`No technician is on duty in region ${ask.regionId}`, 'NoTechnicianOnDuty');
+        }
+        wanted = onDuty.technician;
       }
-      return sendJob(deps, job, onDuty.technician);
-    },
-
-    async dispatchToTechnician(job: DispatchJob & { technicianId: string }): Promise<AssignedTechnician> {
-      const technician = await findStaff(deps.pool, job.technicianId);
-      if (!technician || technician.role !== 'technician' || !technician.active) {
-        throw ApplicationFailure.nonRetryable(`No active technician has staff id ${job.technicianId}`, 'UnknownTechnician');
+      const claim = await claimRound(deps.pool, ask.requestId, ask.round, wanted.id, ask.actorId);
+      const ours = claim.claimedBy === ask.actorId && (ask.technicianId === undefined || claim.technicianId === ask.technicianId);
+      const holder = claim.technicianId === wanted.id ? wanted : await findStaff(deps.pool, claim.technicianId);
+      if (!holder) throw ApplicationFailure.nonRetryable(`technician ${claim.technicianId} holding the job is no longer on record`, UNKNOWN_TECHNICIAN);
+      if (ours) {
+        try {
+          await deliverSms(deps.pool, deps.sms, {
+            key: `${ask.requestId}/job/${ask.round}/${holder.id}`,
+            requestId: ask.requestId,
+            purpose: 'job',
+            recipientStaffId: holder.id,
+            recipientPhone: holder.phone,
+            body: ask.text,
+          });
+        } catch (err) {
+          if (isPermanentSmsFailure(err)) {
+            await releaseRound(deps.pool, ask.requestId, ask.round, holder.id, ask.actorId); // nobody holds a job they were never told of
+            throw ApplicationFailure.nonRetryable(`the job SMS to ${holder.id} was refused: ${err.message}`, BAD_RECIPIENT);
+          }
+          throw err;
+        }
+        await deps.pool.query('UPDATE service_requests SET technician_id = $2 WHERE id = $1', [ask.requestId, holder.id]);
       }
-      return sendJob(deps, job, technician);
+      return { technician: asTechnician(holder), won: ours, claimedBy: claim.claimedBy };
     },
   };
 }

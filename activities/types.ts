@@ -1,45 +1,84 @@
 /** The activities' contract. Workflows import these types only, never the implementations. */
-import type { RepairStage, StaffRole } from '../domain/kinds';
-import type { ServiceStatus } from '../domain/service-request';
-import type { WorkingDeadline } from '../domain/working-days';
+import type { StaffRole } from '../domain/kinds';
 import type { AssignedTechnician, RequestStatus, TimelineEvent } from '../domain/request';
+import type { WorkingDeadline } from '../domain/working-days';
 
-export interface DispatchJob {
-  requestId: string;
-  regionId: string;
-  /** R4: fault description, address and the customer's phone. */
-  text: string;
+export interface Recipient {
+  staffId: string;
+  phone: string;
 }
 
-export interface BreachNotice {
-  requestId: string;
-  regionId: string;
-  stage: RepairStage | string;
+/** A breach to put on the accountability ledger (R14, R20): once per (request, clock, cycle). */
+export interface BreachEntry {
+  clock: string;
+  stage: string;
   cycle: number;
   rule: string;
-  limit: string;
   deadline: string;
   breachedAt: string;
-  /** The technician on the job, when the stage is theirs to meet. */
-  technicianId?: string;
-  /** Ladder level (1 = at breach, writes the record; 2, 3 … later alerts only). Repair stages: 1. */
-  level?: number;
-  /** Roles to alert and the responsible role, for stages outside the repair rules (policy ladder). */
-  alert?: StaffRole[];
-  responsible?: StaffRole;
-  /** A named person held responsible (R12: whoever did not file the report). */
+  /** The named person, when known (the assignee, or whoever owed the R12 report). */
   responsibleStaffId?: string;
+  /** Otherwise the holder of this role in the request's region at the breach (R5 history). */
+  responsibleRole?: StaffRole;
+  /** R23: this record within twelve months is aggravated. */
+  aggravatedFromRecord: number;
+  /** R25: hours to file a statement. */
+  statementWindowHours: number;
 }
 
-export interface RoleNotice {
+/**
+ * One write of a request's records, all keyed by what the committed workflow decided: the
+ * registry row (never moved backwards), the timeline events by (request, seq), the ledger record
+ * by (request, clock, cycle). It also names who is to be told, as the organisation stood at `at`.
+ */
+export interface RecordStep {
+  status: RequestStatus;
+  events: TimelineEvent[];
+  breach?: BreachEntry;
+  /** Recipients to resolve: holders of roles in the request's region, and named staff. */
+  notify?: { roles: StaffRole[]; staffIds: string[]; at: string };
+  /**
+   * R1: the closing notice to the first-contact owner, sent once the records are written (one
+   * recipient, so it rides on this write; a bad number is reported back, never retried).
+   */
+  notice?: { key: string; staffId: string; text: string };
+}
+
+export interface StepOutcome {
+  recordId?: number;
+  responsibleStaffId?: string;
+  recipients: Recipient[];
+  /** Why the notice could not be delivered, when it could not. */
+  noticeFailed?: string;
+}
+
+export interface OutgoingMessage {
+  /** Unique per cause and recipient: the outbox sends it once. */
+  key: string;
+  requestId: string;
+  purpose: 'job' | 'alert' | 'notice';
+  to: Recipient;
+  text: string;
+}
+
+export interface DispatchAsk {
   requestId: string;
   regionId: string;
-  /** Unique per cause; the recipient's id is appended, so each person gets it once. */
-  key: string;
-  roles: StaffRole[];
-  /** Named people told besides the role holders (the assigned technician). */
-  staffIds?: string[];
+  /** 0 for the first dispatch; each reassignment counts up. One technician holds each round. */
+  round: number;
   text: string;
+  /** Who dispatches: `roster` for the automatic dispatch, else the staff member. */
+  actorId: string;
+  /** A named technician (manual dispatch, reassignment); absent: the region's on-duty technician. */
+  technicianId?: string;
+}
+
+export interface DispatchOutcome {
+  /** The technician who holds the job in this round: ours, or whoever claimed it first. */
+  technician: AssignedTechnician;
+  /** Whether this call claimed it (and sent the job SMS). */
+  won: boolean;
+  claimedBy: string;
 }
 
 export interface WorkingDeadlineAsk {
@@ -49,33 +88,18 @@ export interface WorkingDeadlineAsk {
   cutoff: string;
 }
 
-export interface EscalationOutcome {
-  accountabilityRecordId: number;
-  responsibleStaffId: string;
-  alerted: string[];
-}
-
-export interface ClosingNotice {
-  requestId: string;
-  firstContactStaffId: string;
-  summary: string;
-}
-
 export interface ServiceActivities {
-  /** Writes the request's registry row and appends timeline events; idempotent per (request, seq). */
-  recordProgress(snapshot: RequestStatus, events: TimelineEvent[]): Promise<void>;
-  /** R4: finds the region's on-duty technician and sends the job SMS; retryable while nobody is on duty. */
-  dispatchToOnDutyTechnician(job: DispatchJob): Promise<AssignedTechnician>;
-  /** An agent's manual dispatch to a named technician. */
-  dispatchToTechnician(job: DispatchJob & { technicianId: string }): Promise<AssignedTechnician>;
-  /** Alerts the stage's leaders and writes the accountability record, once per breach. */
-  escalateBreach(notice: BreachNotice): Promise<EscalationOutcome>;
-  /** R1: the staff member who took the request is told when it closes; once per request. */
-  notifyFirstContact(notice: ClosingNotice): Promise<void>;
-  /** Registry row and timeline of a request of another kind. */
-  recordServiceProgress(snapshot: ServiceStatus, events: TimelineEvent[]): Promise<void>;
+  /** Registry row, timeline, ledger; resolves recipients. Idempotent under the committed keys. */
+  recordStep(step: RecordStep): Promise<StepOutcome>;
+  /** One SMS to one person through the outbox; a bad number or a refusal fails without retry. */
+  sendMessage(message: OutgoingMessage): Promise<void>;
+  /** R4, R33: claims the round for a technician and sends the job SMS; a lost claim names the holder. */
+  dispatchJob(ask: DispatchAsk): Promise<DispatchOutcome>;
   /** R9–R11: a deadline in working days by the holiday calendar; its result is recorded in history. */
   workingDeadline(ask: WorkingDeadlineAsk): Promise<WorkingDeadline>;
-  /** Warnings and reports to the holders of roles for the request's region, once per key and person. */
-  notifyRoles(notice: RoleNotice): Promise<string[]>;
 }
+
+/** ApplicationFailure types the activities raise that must not be retried. */
+export const UNKNOWN_TECHNICIAN = 'UnknownTechnician';
+export const BAD_RECIPIENT = 'BadRecipient';
+export const GATEWAY_REFUSED = 'GatewayRefused';

@@ -1,13 +1,18 @@
 /** buildApp(deps): the HTTP API as a function, so tests drive it with app.inject and the server listens. */
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
-import { policyProblems, type RepairPolicy } from '../domain/policy';
-import { servicePolicyProblems, type ServicePolicy } from '../domain/service-policy';
+import { policyProblems, type Policy } from '../domain/policy';
+import type { HolidayCalendar } from '../domain/working-days';
 import { authentication } from './plugins/auth';
+import { errorHandling } from './plugins/errors';
+import { metrics } from './plugins/metrics';
 import { openApi } from './plugins/openapi';
+import { requestTimeouts } from './plugins/timeouts';
+import { validation } from './plugins/validation';
 import { accountabilityRoutes } from './routes/accountability';
 import { actionRoutes } from './routes/actions';
 import { calendarRoutes } from './routes/calendar';
@@ -15,7 +20,6 @@ import { healthRoutes } from './routes/health';
 import { orgRoutes } from './routes/org';
 import { requestRoutes } from './routes/requests';
 import { rosterRoutes } from './routes/roster';
-import { serviceActionRoutes } from './routes/service-actions';
 
 export interface AppDeps {
   pool: Pool;
@@ -23,8 +27,9 @@ export interface AppDeps {
   taskQueue: string;
   logger: Logger;
   /** The policies new requests start under (each keeps a snapshot): fault repair, and every other kind. */
-  policy: RepairPolicy;
-  servicePolicy: ServicePolicy;
+  policy: Policy;
+  /** The official holiday calendar (R9, R10), for the working-day deadlines intake answers with; the file's by default. */
+  calendar?: () => HolidayCalendar;
 }
 
 declare module 'fastify' {
@@ -35,20 +40,31 @@ declare module 'fastify' {
 
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const problems = policyProblems(deps.policy);
-  if (problems.length > 0) throw new Error(`The repair policy is invalid: ${problems.join('; ')}`);
-  const serviceProblems = servicePolicyProblems(deps.servicePolicy);
-  if (serviceProblems.length > 0) throw new Error(`The service policy is invalid: ${serviceProblems.join('; ')}`);
+  if (problems.length > 0) throw new Error(`The policy is invalid: ${problems.join('; ')}`);
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger,
-    ajv: { customOptions: { allErrors: false, coerceTypes: 'array', removeAdditional: false } },
+    // A caller's X-Request-Id is kept when it is a plain token, else a fresh one; every answer carries it.
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && /^[A-Za-z0-9._:-]{1,64}$/.test(given) ? given : randomUUID();
+    },
+    // A client gets 30 s to send its request and a silent connection is closed after 60 s (Fastify's
+    // requestTimeout, connectionTimeout); the handler's own deadline is in plugins/timeouts.ts.
+    requestTimeout: 30_000,
+    connectionTimeout: 60_000,
+    bodyLimit: 256 * 1024,
   }).withTypeProvider<TypeBoxTypeProvider>();
   app.decorate('deps', deps);
+  // Order matters: validation and error answers apply to every route registered after them.
+  await app.register(validation);
+  await app.register(errorHandling);
+  await app.register(requestTimeouts);
+  await app.register(metrics);
   await app.register(openApi);
   await app.register(authentication);
   await app.register(healthRoutes);
   await app.register(requestRoutes);
   await app.register(actionRoutes);
-  await app.register(serviceActionRoutes);
   await app.register(orgRoutes);
   await app.register(rosterRoutes);
   await app.register(accountabilityRoutes);

@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { servicePolicyProblems, type ServicePolicy } from '../domain/service-policy';
+import { policyProblems, type Policy } from '../domain/policy';
 import { calendarProblems, type HolidayCalendar } from '../domain/working-days';
 
 export const DEFAULT_POLICY_FILE = path.join(__dirname, 'policy.json');
@@ -18,9 +18,9 @@ function readJson(file: string, what: string): unknown {
   }
 }
 
-export function loadPolicy(file = process.env.POLICY_FILE ?? DEFAULT_POLICY_FILE): ServicePolicy {
-  const policy = readJson(file, 'policy file') as ServicePolicy;
-  const problems = servicePolicyProblems(policy);
+export function loadPolicy(file = process.env.POLICY_FILE ?? DEFAULT_POLICY_FILE): Policy {
+  const policy = readJson(file, 'policy file') as Policy;
+  const problems = policyProblems(policy);
   if (problems.length > 0) throw new Error(`The policy file ${file} is invalid:\n  - ${problems.join('\n  - ')}`);
   return policy;
 }

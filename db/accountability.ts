@@ -4,7 +4,7 @@
  * deleted: every change is appended to accountability_events.
  */
 import type { Pool, PoolClient } from 'pg';
-import { AGGRAVATION_THRESHOLD, STATEMENT_WINDOW_HOURS, type Outcome } from '../domain/accountability';
+import { AGGRAVATED_FROM_RECORD, STATEMENT_WINDOW_HOURS, type Outcome } from '../domain/accountability';
 import { inTransaction } from './pool';
 
 
@@ -16,9 +16,13 @@ export interface NewAccountabilityRecord {
   deadline: string;
   breachedAt: string;
   responsibleStaffId: string | null;
+  /** R23: this record within twelve months is aggravated (policy; the document: the third). */
+  aggravatedFromRecord?: number;
+  /** R25: hours to file a statement (policy). */
+  statementWindowHours?: number;
 }
 
-export interface AccountabilityRecord extends NewAccountabilityRecord {
+export interface AccountabilityRecord extends Omit<NewAccountabilityRecord, 'aggravatedFromRecord' | 'statementWindowHours'> {
   id: number;
   status: 'open' | 'statement_filed' | 'decided';
   aggravated: boolean;
@@ -65,7 +69,7 @@ export async function recordBreach(pool: Pool, record: NewAccountabilityRecord):
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8, $6::timestamptz + make_interval(hours => $9))
        ON CONFLICT (request_id, stage, cycle) DO NOTHING RETURNING id::int AS id`,
       [record.requestId, record.stage, record.cycle, record.rule, record.deadline, record.breachedAt, record.responsibleStaffId,
-        prior > AGGRAVATION_THRESHOLD, STATEMENT_WINDOW_HOURS],
+        prior + 1 >= (record.aggravatedFromRecord ?? AGGRAVATED_FROM_RECORD), record.statementWindowHours ?? STATEMENT_WINDOW_HOURS],
     );
     const id = inserted.rows[0]?.id ?? (await findId(db, record))!;
     if (inserted.rows[0]) {

@@ -13,7 +13,8 @@ export interface OutgoingSms {
 
 export interface OutboxRow {
   id: number;
-  status: 'pending' | 'sent';
+  status: 'pending' | 'sent' | 'failed';
+  lastError: string | null;
 }
 
 /** Stores the message unless it is there already; returns the row either way. */
@@ -23,7 +24,7 @@ export async function enqueueSms(pool: Pool, sms: OutgoingSms): Promise<OutboxRo
      VALUES ($1,$2,$3,$4,$5,$6) ON CONFLICT (message_key) DO NOTHING`,
     [sms.key, sms.requestId, sms.purpose, sms.recipientStaffId, sms.recipientPhone, sms.body],
   );
-  const { rows } = await pool.query<OutboxRow>('SELECT id::int AS id, status FROM sms_outbox WHERE message_key = $1', [sms.key]);
+  const { rows } = await pool.query<OutboxRow>('SELECT id::int AS id, status, last_error AS "lastError" FROM sms_outbox WHERE message_key = $1', [sms.key]);
   return rows[0];
 }
 
@@ -33,6 +34,11 @@ export async function markSmsSent(pool: Pool, id: number, providerMessageId: str
       WHERE id = $1`,
     [id, providerMessageId],
   );
+}
+
+/** The gateway refused it for good (bad number): kept as failed, never sent again. */
+export async function markSmsGivenUp(pool: Pool, id: number, error: string): Promise<void> {
+  await pool.query("UPDATE sms_outbox SET status = 'failed', attempts = attempts + 1, last_error = $2 WHERE id = $1", [id, error]);
 }
 
 export async function markSmsFailed(pool: Pool, id: number, error: string): Promise<void> {

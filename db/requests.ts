@@ -1,9 +1,8 @@
 /** The request registry and timeline: written by the workflow's activity, read by the API. */
 import type { Pool, PoolClient } from 'pg';
 import type { RequestStatus, TimelineEvent } from '../domain/request';
-import type { ServiceStatus } from '../domain/service-request';
 
-/** The registry's columns, from either kind of request's live state; the whole state goes in `snapshot`. */
+/** The registry's columns, from a request's live state; the whole state goes in `snapshot`. */
 export interface RegistryRow {
   requestId: string;
   kind: string;
@@ -19,25 +18,13 @@ export interface RegistryRow {
   nextDeadline: string | null;
   breached: boolean;
   closedAt: string | null;
-  snapshot: RequestStatus | ServiceStatus;
+  snapshot: RequestStatus;
 }
 
-export const registryRowOfRepair = (s: RequestStatus): RegistryRow => ({
+export const registryRow = (s: RequestStatus): RegistryRow => ({
   ...s,
-  severity: s.severity,
-  description: s.faultDescription,
-  technicianId: s.technician?.staffId ?? null,
-  nextDeadline: s.nextDeadline ?? null,
-  breached: s.breaches.length > 0,
-  closedAt: s.closedAt ?? null,
-  snapshot: s,
-});
-
-export const registryRowOfService = (s: ServiceStatus): RegistryRow => ({
-  ...s,
-  stage: s.closedAt ? 'closed' : s.stage,
-  severity: null,
-  technicianId: null,
+  severity: s.severity ?? null,
+  technicianId: s.assignee?.staffId ?? null,
   nextDeadline: s.nextDeadline ?? null,
   breached: s.breaches.length > 0,
   closedAt: s.closedAt ?? null,
@@ -45,7 +32,7 @@ export const registryRowOfService = (s: ServiceStatus): RegistryRow => ({
 });
 
 /** Upserts the registry row (never moving it backwards) and appends events once per (request, seq). */
-export async function saveProgress(client: PoolClient, row: RegistryRow, events: TimelineEvent[]): Promise<void> {
+export async function saveProgress(client: PoolClient | Pool, row: RegistryRow, events: TimelineEvent[]): Promise<void> {
   const lastSeq = events.reduce((max, e) => Math.max(max, e.seq), 0);
   await client.query(
     `INSERT INTO service_requests (id, kind, severity, region_id, stage, cycle, customer_name, customer_phone,
@@ -123,9 +110,9 @@ export async function listRequests(pool: Pool, filter: RequestListFilter): Promi
   }));
 }
 
-export async function findSnapshot(pool: Pool, requestId: string): Promise<RequestStatus | ServiceStatus | undefined> {
-  const { rows } = await pool.query<{ snapshot: RequestStatus | ServiceStatus }>('SELECT snapshot FROM service_requests WHERE id = $1', [requestId]);
-  return rows[0]?.snapshot;
+export async function findSnapshot(pool: Pool, requestId: string): Promise<RequestStatus | undefined> {
+  const { rows } = await pool.query<{ snapshot: RequestStatus; updated_at: Date }>('SELECT snapshot, updated_at FROM service_requests WHERE id = $1', [requestId]);
+  return rows[0] && { ...rows[0].snapshot, asOf: rows[0].updated_at.toISOString() };
 }
 
 export async function timeline(pool: Pool, requestId: string): Promise<TimelineEvent[]> {

@@ -1,13 +1,12 @@
-/** Request kinds and the stages of repair on report (R2, R4–R8, R16). Pure: no I/O. */
+/** Request kinds, staff roles and severities (R2, R5). Pure: no I/O. */
 
-export type RequestKind = 'fault_repair';
+/** R2: the kinds of request the operator promises limits for. */
+export const REQUEST_KINDS = ['fault_repair', 'installation_city', 'installation_rural', 'reconnection', 'complaint', 'consultation'] as const;
+export type RequestKind = (typeof REQUEST_KINDS)[number];
+
+/** R8: general faults are resolved within 24 hours, major ones within 72. */
 export const FAULT_SEVERITIES = ['general', 'major'] as const;
 export type FaultSeverity = (typeof FAULT_SEVERITIES)[number];
-
-/** The timed stages of a fault repair, in the order they run. */
-export const REPAIR_STAGES = ['dispatch', 'contact', 'arrival', 'resolution', 'callback'] as const;
-export type RepairStage = (typeof REPAIR_STAGES)[number];
-export type Stage = RepairStage | 'closed';
 
 export const STAFF_ROLES = [
   'agent',
@@ -21,5 +20,8 @@ export const STAFF_ROLES = [
 ] as const;
 export type StaffRole = (typeof STAFF_ROLES)[number];
 
-/** R13: only managers (a region's customer manager or a leader above them) decide extensions. */
-export const EXTENSION_DECIDERS: readonly StaffRole[] = ['customer_manager', 'branch_leader', 'company_leader'];
+/** R13: a region's customer manager, its branch leader or the company decide extensions and pauses. */
+export const REGION_LEADERS: readonly StaffRole[] = ['customer_manager', 'branch_leader', 'company_leader'];
+/** Kept for callers that name the R13 deciders. */
+export const EXTENSION_DECIDERS = REGION_LEADERS;
+export const CALL_CENTRE: readonly StaffRole[] = ['agent', 'call_centre_leader'];

@@ -1,57 +1,49 @@
 /**
- * Every message a repair request understands, declared once for the workflow and the API.
- * Updates (not signals) so the caller learns at once whether the action was accepted.
+ * Every message a request understands, declared once for the workflow and the API. Updates (not
+ * signals) so the caller learns at once whether the action was accepted, and sees the new state.
  */
 import { defineQuery, defineUpdate } from '@temporalio/workflow';
 import type {
-  ArrivalReport,
-  CallbackReport,
-  ContactReport,
+  ActionResult,
+  Cancellation,
+  CorrectionOrder,
   ExtensionAsk,
   ExtensionVerdict,
   ManualDispatch,
-  RequestStatus,
-  ResolutionReport,
-} from '../domain/request';
-import type {
   PaperworkReport,
   PauseAsk,
   PauseVerdict,
   PostponementAsk,
+  Reassignment,
+  RequestStatus,
   ResumeOrder,
-  ServiceStatus,
   StageDone,
   UnreachableClaim,
   UnreachableReportFiling,
-} from '../domain/service-request';
+} from '../domain/request';
 
 export const statusQuery = defineQuery<RequestStatus>('status');
 
-export const dispatchManuallyUpdate = defineUpdate<RequestStatus, [ManualDispatch]>('dispatchManually');
-export const recordContactUpdate = defineUpdate<RequestStatus, [ContactReport]>('recordContact');
-export const recordArrivalUpdate = defineUpdate<RequestStatus, [ArrivalReport]>('recordArrival');
-export const recordResolutionUpdate = defineUpdate<RequestStatus, [ResolutionReport]>('recordResolution');
-export const requestExtensionUpdate = defineUpdate<RequestStatus, [ExtensionAsk]>('requestExtension');
-export const decideExtensionUpdate = defineUpdate<RequestStatus, [ExtensionVerdict]>('decideExtension');
-export const recordCallbackUpdate = defineUpdate<RequestStatus, [CallbackReport]>('recordCallback');
+export const dispatchUpdate = defineUpdate<ActionResult, [ManualDispatch]>('dispatch');
+export const completeStageUpdate = defineUpdate<ActionResult, [StageDone]>('completeStage');
+export const recordPaperworkUpdate = defineUpdate<ActionResult, [PaperworkReport]>('recordPaperwork');
+export const requestExtensionUpdate = defineUpdate<ActionResult, [ExtensionAsk]>('requestExtension');
+export const decideExtensionUpdate = defineUpdate<ActionResult, [ExtensionVerdict]>('decideExtension');
+export const postponeUpdate = defineUpdate<ActionResult, [PostponementAsk]>('postpone');
+export const reportUnreachableUpdate = defineUpdate<ActionResult, [UnreachableClaim]>('reportUnreachable');
+export const fileUnreachableReportUpdate = defineUpdate<ActionResult, [UnreachableReportFiling]>('fileUnreachableReport');
+export const requestPauseUpdate = defineUpdate<ActionResult, [PauseAsk]>('requestPause');
+export const decidePauseUpdate = defineUpdate<ActionResult, [PauseVerdict]>('decidePause');
+export const resumeUpdate = defineUpdate<ActionResult, [ResumeOrder]>('resume');
+export const cancelUpdate = defineUpdate<ActionResult, [Cancellation]>('cancel');
+export const reassignUpdate = defineUpdate<ActionResult, [Reassignment]>('reassign');
+export const correctUpdate = defineUpdate<ActionResult, [CorrectionOrder]>('correct');
 
-/** R7: the customer asks for a later visit or completion; the same wire name as for the other kinds. */
-export const postponeRepairUpdate = defineUpdate<RequestStatus, [PostponementAsk]>('postpone');
-
-/** ApplicationFailure type of every refusal because the request's state does not allow the action. */
+/** ApplicationFailure type of a refusal because the request's state does not allow the action (HTTP 409). */
 export const ACTION_NOT_ALLOWED = 'ActionNotAllowed';
-/** ApplicationFailure type of a technician acting on a job that was dispatched to someone else. */
-export const NOT_YOUR_JOB = 'NotYourJob';
-
-// ---- Requests of the other kinds (installation, reconnection, complaint, consultation): R3, R7, R9–R12.
-export const serviceStatusQuery = defineQuery<ServiceStatus>('status');
-export const recordPaperworkUpdate = defineUpdate<ServiceStatus, [PaperworkReport]>('recordPaperwork');
-export const completeStageUpdate = defineUpdate<ServiceStatus, [StageDone]>('completeStage');
-export const postponeUpdate = defineUpdate<ServiceStatus, [PostponementAsk]>('postpone');
-export const reportUnreachableUpdate = defineUpdate<ServiceStatus, [UnreachableClaim]>('reportUnreachable');
-export const fileUnreachableReportUpdate = defineUpdate<ServiceStatus, [UnreachableReportFiling]>('fileUnreachableReport');
-export const requestPauseUpdate = defineUpdate<ServiceStatus, [PauseAsk]>('requestPause');
-export const decidePauseUpdate = defineUpdate<ServiceStatus, [PauseVerdict]>('decidePause');
-export const resumeUpdate = defineUpdate<ServiceStatus, [ResumeOrder]>('resume');
-/** The same wire name as recordCallbackUpdate, so one callback endpoint serves every kind. */
-export const recordServiceCallbackUpdate = defineUpdate<ServiceStatus, [CallbackReport]>('recordCallback');
+/** ApplicationFailure type of a refusal because of who asks: role, job, region, four eyes (HTTP 403). */
+export const NOT_FOR_YOU = 'NotForYou';
+/** Kept for the API's mapping: a technician acting on someone else's job (HTTP 403). */
+export const NOT_YOUR_JOB = NOT_FOR_YOU;
+/** The action named something that does not exist (a technician id): HTTP 422. */
+export const UNKNOWN_REFERENCE = 'UnknownReference';

@@ -1,460 +1,848 @@
 /**
- * One workflow per request of the other kinds — installation (R9), reconnection and complaints
- * (R10), consultation — run by the policy snapshot in its input: stages one after another, each
- * with its clock (hours, or working days by the holiday calendar), started at intake, on complete
- * paperwork (R3, R11) or when the stage starts, and an escalation ladder: a warning before the
- * deadline, level 1 at breach (with the accountability record), further levels later, each once,
- * stopping as soon as the stage is met. Clock rules: customer postponement (R7), unreachable
- * customer with its written report (R12), force-majeure pause approved by a manager.
+ * The stage engine: one workflow per customer request, of every kind, run by the policy snapshot
+ * in its input. Stages follow one another (a small closed set of behaviours: assign, appointment,
+ * visit, work, callback); clocks run beside them from their own anchors, each step of each clock's
+ * ladder (warning, breach, later levels) on its own timer, decided by that timer firing — never by
+ * comparing the clock with a deadline. Effects (records, alerts) run beside the clocks and never
+ * hold them up; each is keyed by what this committed workflow decided, so a retried or abandoned
+ * task cannot leave anything behind. Authorization lives in the update validators.
  *
  * Deterministic code only: no I/O, no Node built-ins. Records go through activities.
  */
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import type { OutgoingMessage, RecordStep, StepOutcome } from '../activities/types';
+import { clockDeadline, initialStatus, intakeEvents, iso, nextDeadline, stepTimes } from '../domain/clocks';
+import { breachText, cancelJobText, closingText, jobSmsText, pauseOverdueText, warningText } from '../domain/job-text';
+import { CALL_CENTRE, REGION_LEADERS, type StaffRole } from '../domain/kinds';
+import { HOUR_MS, MINUTE_MS, limitFor, type ClockPolicy, type LadderLevelPolicy, type StagePolicy } from '../domain/policy';
+import type {
+  ActionResult,
+  Actor,
+  AssignedTechnician,
+  ClockStatus,
+  Outcome,
+  RequestInput,
+  RequestStatus,
+  TimelineEvent,
+  TimelineEventType,
+  UnreachableReport,
+} from '../domain/request';
+import { dispatchByHand, dispatchByRoster, recordStep, sendMessage, workingDeadline } from './activity-stubs';
+import { forbid, leadsRegion, refuse, requireRegionLeader, requireRole, roleList } from './authorize';
 import {
-  ApplicationFailure,
-  allHandlersFinished,
-  condition,
-  proxyActivities,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
-import type { ServiceActivities } from '../activities/types';
-import { HOUR_MS } from '../domain/policy';
-import type { StagePolicy } from '../domain/service-policy';
-import type { ServiceRequestInput, ServiceStatus, StageDeadline } from '../domain/service-request';
-import {
-  ACTION_NOT_ALLOWED,
+  UNKNOWN_REFERENCE,
+  cancelUpdate,
   completeStageUpdate,
+  correctUpdate,
+  decideExtensionUpdate,
   decidePauseUpdate,
+  dispatchUpdate,
   fileUnreachableReportUpdate,
   postponeUpdate,
+  reassignUpdate,
   recordPaperworkUpdate,
-  recordServiceCallbackUpdate,
   reportUnreachableUpdate,
+  requestExtensionUpdate,
   requestPauseUpdate,
   resumeUpdate,
-  serviceStatusQuery,
+  statusQuery,
 } from './messages';
-import { escalateBreach, notifyFirstContact, notifyRoles, records } from './activity-stubs';
-import { runLadder } from './ladder';
-import { startTimeline } from './timeline';
 import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from './search-attributes';
 
-const { recordServiceProgress } = records;
-const { workingDeadline } = proxyActivities<ServiceActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
-  summary: 'R9–R11: deadline in working days by the holiday calendar',
-});
+const ANYONE: readonly StaffRole[] = ['agent', 'technician', 'customer_manager', 'call_centre_leader', 'branch_leader', 'company_leader', 'supervisor', 'admin'];
+/** R7: the call centre or the region's customer manager speak for the customer. */
+const SPEAK_FOR_CUSTOMER: readonly StaffRole[] = ['agent', 'call_centre_leader', 'customer_manager'];
+const MAY_CANCEL: readonly StaffRole[] = [...CALL_CENTRE, ...REGION_LEADERS];
+const MAY_DISPATCH: readonly StaffRole[] = [...CALL_CENTRE, 'customer_manager'];
 
-const iso = (ms: number) => new Date(ms).toISOString();
-const notAllowed = (message: string) => ApplicationFailure.create({ type: ACTION_NOT_ALLOWED, message, nonRetryable: true });
-
-export async function serviceRequest(input: ServiceRequestInput): Promise<ServiceStatus> {
+export async function serviceRequest(input: RequestInput): Promise<RequestStatus> {
   const { requestId, policy } = input;
-  const { clock, kindPolicy } = policy;
-  const receivedAt = workflowInfo().startTime.getTime();
-  const state: ServiceStatus = {
-    requestId,
-    kind: input.kind,
-    regionId: input.regionId,
-    customer: input.customer,
-    description: input.description,
-    firstContactStaffId: input.firstContactStaffId,
-    policyVersion: policy.version,
-    stage: kindPolicy.stages[0].stage,
-    cycle: 0,
-    receivedAt: iso(receivedAt),
-    paperwork: { complete: !kindPolicy.needsPaperwork || input.paperwork.complete, missingItems: input.paperwork.missingItems },
-    deadlines: {},
-    breaches: [],
-    warnings: [],
-    completed: [],
-    postponements: [],
-    unreachable: [],
-    pauses: [],
-  };
-  if (state.paperwork.complete) state.paperwork.completedAt = iso(receivedAt);
-  let stageDone = false; // the current stage is met (or excused)
-  let clockStartedAt: number | undefined; // set once the current stage's deadline is computed; unset between stages
-  let awaitingPaperwork = false;
-  let pausedMs = 0; // force-majeure time so far; clocks started at intake are moved by it
+  const kind = policy.kindPolicy;
+  const rules = policy.clock;
+  const receivedMs = Date.parse(input.receivedAt);
+  const state = initialStatus(input);
+  const now = () => Date.now();
 
-  // ---- Timeline: queued in order, written in batches by one loop.
-  const timeline = startTimeline({ stage: () => state.stage, snapshot, save: recordServiceProgress });
-  const note = timeline.note;
-
-  function snapshot(): ServiceStatus {
-    const current = state.closedAt ? undefined : state.deadlines[state.stage];
-    const waitingFor = activePause() ? 'resume' : awaitingPaperwork ? 'paperwork' : undefined;
-    return { ...state, waitingFor, nextDeadline: current && clockStartedAt !== undefined && !waitingFor ? current.deadline : undefined };
+  // ---- Timeline: every event gets its place (seq) as the workflow decides it. Activities write
+  // the events they carry; the API also writes an update's events once the update is committed.
+  const events: TimelineEvent[] = intakeEvents(input);
+  let confirmedSeq = 0;
+  function note(type: TimelineEventType, extra: Omit<Partial<TimelineEvent>, 'seq' | 'type'> = {}): void {
+    events.push({ seq: events.length + 1, type, stage: state.stage, at: iso(now()), ...extra });
   }
-  function publishSearchAttributes(): void {
-    const next = snapshot().nextDeadline;
+  const tail = () => events.filter((e) => e.seq > confirmedSeq);
+
+  const waitingFor = (): RequestStatus['waitingFor'] =>
+    state.closedAt ? undefined : activePause() ? 'resume' : !state.paperwork.complete ? 'paperwork' : stagePolicy().behaviour === 'assign' ? 'dispatch' : undefined;
+  function snapshot(): RequestStatus {
+    const { waitingFor: _old, ...rest } = state;
+    const waiting = waitingFor();
+    return { ...rest, ...(waiting && { waitingFor: waiting }), nextDeadline: nextDeadline(state) };
+  }
+  const result = (): ActionResult => ({ status: snapshot(), events: tail() });
+
+  function publish(): void {
+    const next = nextDeadline(state);
     upsertSearchAttributes([
       { key: REQUEST_KIND, value: state.kind },
       { key: REGION_ID, value: state.regionId },
-      { key: REQUEST_STAGE, value: state.closedAt ? 'closed' : state.stage },
+      { key: REQUEST_STAGE, value: state.stage },
       { key: NEXT_DEADLINE, value: next ? new Date(next) : null },
       { key: BREACHED, value: state.breaches.length > 0 },
     ]);
   }
 
-  const currentPolicy = () => kindPolicy.stages.find((s) => s.stage === state.stage)!;
-  const pendingPause = () => state.pauses.find((p) => !p.approvedBy && !p.resumedAt);
-  const activePause = () => state.pauses.find((p) => p.since && !p.resumedAt);
-  const unfiledReports = () => state.unreachable.filter((u) => !u.reportFiledAt);
-  const deadlineMs = () => Date.parse(state.deadlines[state.stage].deadline);
-
-  // ---- Deadlines: hours are plain arithmetic; working days come from the calendar activity.
-  async function computeDeadline(sp: StagePolicy, fromMs: number): Promise<StageDeadline> {
-    if ('hours' in sp.limit) return { deadline: iso(fromMs + sp.limit.hours * HOUR_MS), provisional: false };
-    const result = await workingDeadline({ startMs: fromMs, days: sp.limit.workingDays, utcOffsetMinutes: clock.utcOffsetMinutes, cutoff: clock.workingDayCutoff });
-    return { deadline: result.deadline, provisional: result.provisional };
+  // ---- Effects run beside the request; the workflow finishes only when all have.
+  let inFlight = 0;
+  function track<T>(work: Promise<T>): void {
+    inFlight += 1;
+    void work
+      .catch((err) => {
+        if (!isCancellation(err)) log.error('request effect failed', { requestId, error: String(err) });
+      })
+      .finally(() => (inFlight -= 1));
   }
 
-  /**
-   * A working-day deadline in a year without calendar data is recomputed until the data is there.
-   * A postponement (R7) replaces the deadline and ends this; a pause's length is kept.
-   */
-  async function recomputeWhileProvisional(sp: StagePolicy, fromMs: number, cycle: number): Promise<void> {
-    const stillCurrent = () => state.stage === sp.stage && state.cycle === cycle && !stageDone;
-    const pausedBefore = pausedMs;
-    while (stillCurrent() && state.deadlines[sp.stage]?.provisional) {
-      if (await condition(() => !stillCurrent(), clock.provisionalRecheckHours * HOUR_MS, { summary: 'Recheck a provisional working-day deadline' })) return;
-      const fresh = await computeDeadline(sp, fromMs);
-      if (stillCurrent() && state.deadlines[sp.stage].provisional) {
-        state.deadlines[sp.stage] = { ...fresh, deadline: iso(Date.parse(fresh.deadline) + pausedMs - pausedBefore) };
-        if (!fresh.provisional) note('deadline_confirmed', { detail: { deadline: state.deadlines[sp.stage].deadline } });
-        publishSearchAttributes();
+  /** Writes the records with every event not yet confirmed; those events count as written once it completes. */
+  function persist(extra: Omit<RecordStep, 'status' | 'events'> = {}): Promise<StepOutcome> {
+    const upTo = events.length;
+    return recordStep({ status: snapshot(), events: tail(), ...extra }).then((outcome) => {
+      confirmedSeq = Math.max(confirmedSeq, upTo);
+      return outcome;
+    });
+  }
+  const flush = () => track(persist());
+
+  /** Sends one message per recipient; a recipient who cannot be reached is recorded and blocks nobody. */
+  function deliver(key: string, recorded: Promise<StepOutcome>, text: (outcome: StepOutcome) => string, purpose: OutgoingMessage['purpose'] = 'alert'): void {
+    track(
+      recorded.then((outcome) =>
+        Promise.all(outcome.recipients.map((to) => sendMessage({ key: `${key}/${to.staffId}`, requestId, purpose, to, text: text(outcome) }).catch((err) => alertFailed(key, to.staffId, err)))),
+      ),
+    );
+  }
+  function alertFailed(key: string, staffId: string, err: unknown): void {
+    const reason = err instanceof Error && err.cause instanceof Error ? err.cause.message : String(err);
+    state.failedAlerts.push({ key, staffId, reason, at: iso(now()) });
+    note('alert_failed', { detail: { key, staffId, reason } });
+    flush();
+  }
+  function tell(key: string, to: AssignedTechnician, text: string, purpose: OutgoingMessage['purpose']): void {
+    track(sendMessage({ key: `${key}/${to.staffId}`, requestId, purpose, to: { staffId: to.staffId, phone: to.phone }, text }).catch((err) => alertFailed(key, to.staffId, err)));
+  }
+
+  // ---- Stages
+  let stageIndex = 0;
+  const stagePolicy = (): StagePolicy => kind.stages[stageIndex];
+  const clockPolicy = (name: string): ClockPolicy => kind.clocks.find((c) => c.clock === name)!;
+  const clockOf = (name: string): ClockStatus | undefined => state.clocks.find((c) => c.clock === name);
+  const isOpen = () => state.closedAt === undefined;
+
+  function enterStage(index: number): void {
+    stageIndex = index;
+    const sp = stagePolicy();
+    state.stage = sp.stage;
+    if (sp.behaviour === 'callback' && !state.callbackDue) {
+      completeStage('system', { note: 'not sampled for a callback (R16 share)' });
+      return;
+    }
+    for (const cs of state.clocks) {
+      const cp = clockPolicy(cs.clock);
+      if (cp.stops === sp.stage && cp.anchor === 'stage_start' && cs.state === 'pending') startClock(cs, now());
+    }
+    if (sp.behaviour === 'assign') startRosterDispatch();
+    publish();
+  }
+
+  /** A stage is done: the clocks it stops are met, and the request moves on at once. */
+  function completeStage(by: string, extra: { excused?: 'customer_unreachable'; note?: string; detail?: Record<string, unknown> } = {}): void {
+    const sp = stagePolicy();
+    let onTime = true;
+    for (const cs of state.clocks) {
+      if (clockPolicy(cs.clock).stops !== sp.stage) continue;
+      if (cs.breachedAt && !extra.excused) onTime = false;
+      endClock(cs, extra.excused ? 'excused' : 'met');
+    }
+    state.completed.push({ stage: sp.stage, cycle: state.cycle, by, at: iso(now()), ...(extra.excused && { excused: extra.excused }), ...(extra.note && { note: extra.note }) });
+    note('stage_done', { actor: by, onTime, detail: { ...(extra.note && { note: extra.note }), ...(extra.excused && { excused: extra.excused }), ...extra.detail } });
+    if (stageIndex + 1 < kind.stages.length) enterStage(stageIndex + 1);
+    else close('completed', by);
+  }
+
+  function close(outcome: Outcome, by: string): void {
+    for (const cs of state.clocks) if (cs.state !== 'met' && cs.state !== 'excused') endClock(cs, outcome === 'completed' ? 'met' : outcome === 'cancelled' ? 'stopped' : 'excused');
+    rosterDispatch?.cancel();
+    state.outcome = outcome;
+    state.closedAt = iso(now());
+    state.stage = 'closed';
+    note('closed', { actor: by, detail: { outcome } });
+    publish();
+    // R1: the first-contact owner is told the result, to tell the customer.
+    const missed = state.breaches.map((b) => `${b.clock} (${b.rule})`).join('、');
+    const summary = outcome === 'cancelled' ? `已撤销：${state.cancellation?.reason ?? ''}` : missed ? `超时环节：${missed}` : '各项时限均已达成';
+    track(
+      persist({ notice: { key: `${requestId}/closed/${input.firstContactStaffId}`, staffId: input.firstContactStaffId, text: closingText(requestId, summary) } }).then((out) => {
+        if (out.noticeFailed) alertFailed(`${requestId}/closed`, input.firstContactStaffId, new Error(out.noticeFailed));
+      }),
+    );
+  }
+
+  // ---- Clocks
+  const paused = () => activePause() !== undefined;
+
+  /** Starts a clock whose limit runs from `fromMs`; its warning counts from `warnFromMs` (when the visit was agreed). */
+  function startClock(cs: ClockStatus, fromMs: number, warnFromMs = fromMs): void {
+    const cp = clockPolicy(cs.clock);
+    Object.assign(cs, { cycle: state.cycle, startedAt: iso(warnFromMs), breachedAt: undefined, endedAt: undefined, onTime: undefined, provisional: false });
+    pauseShift.set(cs.clock, 0);
+    const deadline = clockDeadline(cp, state.severity, fromMs);
+    if (deadline) {
+      cs.deadline = deadline.deadline;
+      cs.state = 'running';
+      watch(cs);
+      return;
+    }
+    cs.state = 'starting';
+    cs.deadline = undefined;
+    const cycle = cs.cycle;
+    track(
+      computeWorkingDeadline(cp, fromMs).then((d) => {
+        if (cs.state !== 'starting' || cs.cycle !== cycle) return;
+        Object.assign(cs, { state: 'running', deadline: d.deadline, provisional: d.provisional });
+        publish();
+        watch(cs);
+      }),
+    );
+  }
+
+  async function computeWorkingDeadline(cp: ClockPolicy, fromMs: number): Promise<{ deadline: string; provisional: boolean }> {
+    const limit = limitFor(cp.limit, state.severity);
+    const days = 'workingDays' in limit ? limit.workingDays : 1;
+    const r = await workingDeadline({ startMs: fromMs, days, utcOffsetMinutes: rules.utcOffsetMinutes, cutoff: rules.workingDayCutoff });
+    return { deadline: r.deadline, provisional: r.provisional };
+  }
+
+  function endClock(cs: ClockStatus, how: 'met' | 'excused' | 'stopped'): void {
+    if (cs.state === 'met' || cs.state === 'excused' || cs.state === 'stopped') return;
+    const started = cs.state === 'running' || cs.state === 'starting';
+    cs.state = started || how !== 'met' ? how : 'stopped';
+    cs.endedAt = iso(now());
+    if (started) cs.onTime = how === 'excused' || !cs.breachedAt;
+  }
+
+  /** Moves a running clock's deadline; its ladder re-arms and a new warning precedes the new deadline. */
+  function moveDeadline(cs: ClockStatus, to: number, keepProvisional = false): void {
+    cs.deadline = iso(to);
+    if (!keepProvisional) cs.provisional = false; // a date set by a person is no longer the calendar's
+    cs.version += 1;
+  }
+  /** Force-majeure time added to each clock, kept when a provisional deadline is recomputed. */
+  const pauseShift = new Map<string, number>();
+
+  function watch(cs: ClockStatus): void {
+    void watchLadder(cs);
+    if (cs.provisional) track(recheckProvisional(cs));
+  }
+
+  /** Each step of the ladder is its own timer; the step happens because its timer fired. */
+  async function watchLadder(cs: ClockStatus): Promise<void> {
+    const cp = clockPolicy(cs.clock);
+    const cycle = cs.cycle;
+    const live = () => cs.state === 'running' && cs.cycle === cycle;
+    const fired = new Set<number>();
+    let version = cs.version;
+    while (live()) {
+      if (paused()) {
+        await condition(() => !paused() || !live());
+        continue;
       }
+      if (cs.version !== version) {
+        version = cs.version;
+        if (!cs.breachedAt) fired.clear(); // a moved deadline gets its own warning
+      }
+      const steps = stepTimes(cp, Date.parse(cs.startedAt!), Date.parse(cs.deadline!)).filter((s) => !fired.has(s.step) && !(s.step === 0 && cs.breachedAt));
+      const next = steps.sort((a, b) => a.at - b.at || a.step - b.step)[0];
+      const changed = () => !live() || cs.version !== version || paused();
+      if (!next) {
+        await condition(changed);
+        continue;
+      }
+      const summary = `${cp.rule} ${cp.clock}: ${next.step === 0 ? 'warning' : next.step === 1 ? 'breach' : `escalation level ${next.step}`} (${cp.description})`;
+      const interrupted = await condition(changed, Math.max(next.at - now(), 1), { summary });
+      if (interrupted) continue;
+      fired.add(next.step);
+      fireStep(cs, cp, next.step, next.level);
     }
   }
 
-  // ---- The ladder: a warning before the deadline, level 1 at breach, later levels after it.
-  async function supervise(sp: StagePolicy, startedAt: number): Promise<void> {
-    const cycle = state.cycle;
-    await runLadder({
-      plan: sp,
-      startedAt,
-      due: deadlineMs,
-      met: () => stageDone,
-      paused: () => activePause() !== undefined,
-      summary: (step) => `${sp.rule} ${sp.stage}: ${step === 0 ? 'warning' : `escalation level ${step}`} (${sp.description})`,
-      onStep: async (step, due) => {
-        if (step === 0) {
-          state.warnings.push({ stage: sp.stage, at: iso(Date.now()) });
-          note('warned', { detail: { rule: sp.rule, deadline: iso(due), to: sp.responsible } });
-          await notifyRoles({
-            requestId,
-            regionId: state.regionId,
-            key: `${requestId}/${sp.stage}/${cycle}/warning`,
-            roles: [sp.responsible],
-            text: `[${requestId}] ${sp.description} is due ${iso(due)} (${sp.rule}); ${Math.round(sp.warningAt * 100)}% of the time has gone.`,
-          });
-          return;
-        }
-        const level = sp.ladder[step - 1];
-        if (step === 1) {
-          state.breaches.push({ stage: sp.stage, cycle, rule: sp.rule, deadline: iso(due), breachedAt: iso(Date.now()) });
-          note('breached', { onTime: false, detail: { rule: sp.rule, deadline: iso(due) } });
-          publishSearchAttributes();
-        } else {
-          note('escalated', { detail: { level: step, alert: level.alert } });
-        }
-        await escalateBreach({
-          requestId,
-          regionId: state.regionId,
-          stage: sp.stage,
-          cycle,
-          rule: sp.rule,
-          limit: sp.description,
-          deadline: iso(due),
-          breachedAt: iso(Date.now()),
-          level: step,
-          alert: level.alert,
-          responsible: sp.responsible,
-        });
-      },
-    });
+  function fireStep(cs: ClockStatus, cp: ClockPolicy, step: number, level?: LadderLevelPolicy): void {
+    const at = iso(now());
+    const deadline = cs.deadline!;
+    const base = { requestId, rule: cp.rule, description: cp.description, deadline, offset: rules.utcOffsetMinutes };
+    const assignee = state.assignee?.staffId;
+    const key = `${requestId}/${cs.clock}/${cs.cycle}`;
+    if (step === 0) {
+      state.warnings.push({ clock: cs.clock, at });
+      const to = cp.responsible === 'assignee' ? (assignee ? { roles: [], staffIds: [assignee] } : { roles: ['customer_manager' as StaffRole], staffIds: [] }) : { roles: [cp.responsible], staffIds: [] };
+      note('warned', { detail: { clock: cs.clock, rule: cp.rule, deadline } });
+      deliver(`${key}/v${cs.version}/warning`, persist({ notify: { ...to, at } }), () => warningText(base), 'notice');
+      return;
+    }
+    const alert = level!.alert;
+    if (step === 1) {
+      cs.breachedAt = at;
+      state.breaches.push({ clock: cs.clock, stage: cp.stops, cycle: cs.cycle, rule: cp.rule, deadline, breachedAt: at });
+      note('breached', { onTime: false, detail: { clock: cs.clock, rule: cp.rule, deadline } });
+      publish();
+      const responsible = cp.responsible === 'assignee' ? (assignee ? { responsibleStaffId: assignee } : { responsibleRole: 'customer_manager' as StaffRole }) : { responsibleRole: cp.responsible };
+      const breach = { clock: cs.clock, stage: cp.stops, cycle: cs.cycle, rule: cp.rule, deadline, breachedAt: at, ...responsible, ...policy.accountability };
+      deliver(`${key}/alert`, persist({ breach, notify: { roles: alert, staffIds: [], at } }), (o) =>
+        breachText({ ...base, level: 1, responsible: o.responsibleStaffId, recordId: o.recordId }),
+      );
+      return;
+    }
+    note('escalated', { detail: { clock: cs.clock, level: step, alert } });
+    deliver(`${key}/L${step}/alert`, persist({ notify: { roles: alert, staffIds: [], at } }), () => breachText({ ...base, level: step, responsible: assignee }));
   }
 
-  /** R12: the written report on an unreachable customer is due; missing it is a breach of its own. */
-  async function superviseReport(report: ServiceStatus['unreachable'][number]): Promise<void> {
-    const due = Date.parse(report.reportDueAt);
-    if (await condition(() => report.reportFiledAt !== undefined, due - Date.now(), { summary: 'R12 written report to the business leader' })) return;
-    const cycle = state.unreachable.indexOf(report);
-    state.breaches.push({ stage: `${report.stage}_unreachable_report`, cycle, rule: 'R12', deadline: report.reportDueAt, breachedAt: iso(Date.now()) });
-    note('breached', { onTime: false, detail: { rule: 'R12', deadline: report.reportDueAt, reportedBy: report.reportedBy } });
-    publishSearchAttributes();
-    await escalateBreach({
-      requestId,
-      regionId: state.regionId,
-      stage: `${report.stage}_unreachable_report`,
-      cycle,
-      rule: 'R12',
-      limit: 'written report on the unreachable customer to the business leader',
-      deadline: report.reportDueAt,
-      breachedAt: iso(Date.now()),
-      level: 1,
-      alert: ['branch_leader'],
-      responsibleStaffId: report.reportedBy,
-    });
+  /** A working-day deadline in a year without calendar data is recomputed until the data is there. */
+  async function recheckProvisional(cs: ClockStatus): Promise<void> {
+    const cp = clockPolicy(cs.clock);
+    const cycle = cs.cycle;
+    const from = Date.parse(cs.startedAt!);
+    const live = () => cs.state === 'running' && cs.cycle === cycle && cs.provisional === true;
+    while (live()) {
+      if (await condition(() => !live(), rules.provisionalRecheckHours * HOUR_MS, { summary: 'Recheck a provisional working-day deadline' })) return;
+      const fresh = await computeWorkingDeadline(cp, from);
+      if (!live()) return;
+      moveDeadline(cs, Date.parse(fresh.deadline) + (pauseShift.get(cs.clock) ?? 0), true);
+      cs.provisional = fresh.provisional;
+      if (!fresh.provisional) note('deadline_confirmed', { detail: { clock: cs.clock, deadline: cs.deadline } });
+      publish();
+      flush();
+    }
   }
-  const reportWatches: Promise<void>[] = [];
 
-  // ---- Actions. Validators are synchronous and say what the state does not allow.
-  function requireOpen(action: string): void {
-    if (state.closedAt) throw notAllowed(`Request ${requestId} is closed; ${action} is no longer possible.`);
+  // ---- Dispatch (R4, R33): the roster's and a person's dispatch claim the same round; one wins.
+  let round = 0;
+  let rosterDispatch: CancellationScope | undefined;
+  let dispatchingByHand = false;
+  const jobText = () => jobSmsText({ requestId, label: kind.label, severity: state.severity, description: input.description, customer: input.customer });
+
+  function startRosterDispatch(): void {
+    const thisRound = round;
+    rosterDispatch = new CancellationScope();
+    track(
+      rosterDispatch
+        .run(() => dispatchByRoster({ requestId, regionId: state.regionId, round: thisRound, text: jobText(), actorId: 'roster' }))
+        .then((out) => {
+          if (assign(out.technician, out.claimedBy, thisRound)) flush();
+        }),
+    );
   }
-  function requireTime(value: string, field: string): number {
-    const ms = Date.parse(value);
-    if (Number.isNaN(ms)) throw notAllowed(`${field} "${value}" is not a date-time.`);
+
+  /** Records who holds the job; false when the request has moved on already. */
+  function assign(technician: AssignedTechnician, by: string, ofRound: number): boolean {
+    if (!isOpen() || ofRound !== round || stagePolicy().behaviour !== 'assign') return false;
+    state.assignee = technician;
+    rosterDispatch?.cancel();
+    note('dispatched', { actor: by, detail: { technician } });
+    completeStage(by);
+    return true;
+  }
+
+  // ---- Validators' shared guards: each names what the state or the asker does not allow.
+  function requireOpen(what: string): void {
+    if (!isOpen()) throw refuse(`Request ${requestId} is closed (${state.outcome}); ${what} is no longer possible.`);
+  }
+  function requireTime(value: string | undefined, field: string): number {
+    const ms = value === undefined ? NaN : Date.parse(value);
+    if (Number.isNaN(ms)) throw refuse(`${field} "${value}" is not a date-time; write it like 2026-11-22T15:00:00+08:00.`);
     return ms;
   }
-  /** The current stage's clock runs (paperwork complete, deadline computed, stage not yet met). */
-  function requireRunningStage(action: string): void {
-    requireOpen(action);
-    if (awaitingPaperwork) throw notAllowed(`Stage "${state.stage}" has not started: the paperwork is not complete (R11).`);
-    if (clockStartedAt === undefined) throw notAllowed(`Stage "${state.stage}" is starting; try again in a moment.`);
-    if (stageDone) throw notAllowed(`Stage "${state.stage}" is already done.`);
+  function requireStageRunning(what: string): void {
+    requireOpen(what);
+    if (!state.paperwork.complete) throw refuse(`Request ${requestId} waits for the customer's paperwork (R11): ${state.paperwork.missingItems.join(', ') || 'not yet complete'}; ${what} comes after.`);
   }
-  function complete(by: string, extra: { excused?: 'customer_unreachable'; note?: string } = {}): void {
-    const onTime = extra.excused !== undefined || Date.now() <= deadlineMs();
-    state.completed.push({ stage: state.stage, cycle: state.cycle, by, at: iso(Date.now()), onTime, ...extra });
-    note('stage_done', { actor: by, onTime, detail: extra.excused || extra.note ? { ...extra } : undefined });
-    stageDone = true;
+  function requireDoneBy(actor: Actor, sp: StagePolicy, what: string): void {
+    const roles = sp.doneBy;
+    if (roles.includes('assignee') && state.assignee?.staffId === actor.id) return;
+    const plain = roles.filter((r): r is StaffRole => r !== 'assignee');
+    if (plain.includes(actor.role)) return requireRole(actor, plain, state.regionId, what);
+    if (actor.role === 'technician' && roles.includes('assignee')) {
+      throw forbid(`Request ${requestId} was dispatched to ${state.assignee?.staffId ?? 'nobody yet'}, not to you (${actor.id}); only the assigned technician records ${what}.`);
+    }
+    throw forbid(`${what} at stage "${sp.stage}" is recorded by: ${roleList(roles)}.`);
+  }
+  /** The clock an extension or postponement is about: named, else the running one this stage stops, else the soonest running. */
+  function targetClock(named: string | undefined, capability: 'extension' | 'postponement'): ClockStatus {
+    const allowed = state.clocks.filter((c) => c.state === 'running' && clockPolicy(c.clock)[capability]);
+    const names = allowed.map((c) => c.clock).join(', ') || 'none';
+    const what = capability === 'extension' ? 'an extension (R13)' : 'a postponement (R7)';
+    if (named !== undefined) {
+      const cs = allowed.find((c) => c.clock === named);
+      if (!cs) throw refuse(`Clock "${named}" of request ${requestId} cannot take ${what} now; clocks that can: ${names}.`);
+      return cs;
+    }
+    const cs = allowed.find((c) => clockPolicy(c.clock).stops === state.stage) ?? [...allowed].sort((a, b) => a.deadline!.localeCompare(b.deadline!))[0];
+    if (!cs) throw refuse(`No running limit of request ${requestId} can take ${what} at stage "${state.stage}".`);
+    return cs;
+  }
+  function requireNotBreached(cs: ClockStatus, what: string): void {
+    if (cs.breachedAt) throw refuse(`The ${cs.clock} limit (${cs.rule}) was already missed at ${cs.breachedAt}; ${what} can no longer move it.`);
   }
 
+  // ---- Dispatch by hand and reassignment
   setHandler(
-    recordPaperworkUpdate,
-    ({ staffId, complete: done, missingItems }) => {
-      state.paperwork.missingItems = done ? [] : missingItems;
-      if (done) {
-        state.paperwork.complete = true;
-        state.paperwork.completedAt = iso(Date.now());
-        note('paperwork_complete', { actor: staffId });
-      } else {
-        note('paperwork_missing', { actor: staffId, detail: { missingItems } }); // R3: everything missing, at once
+    dispatchUpdate,
+    async ({ actor, technicianId }) => {
+      dispatchingByHand = true;
+      try {
+        const thisRound = round;
+        const out = await dispatchByHand({ requestId, regionId: state.regionId, round: thisRound, text: jobText(), actorId: actor.id, technicianId });
+        // Whoever claimed the round first holds the job; the answer names them.
+        assign(out.technician, out.claimedBy, thisRound);
+      } catch (err) {
+        throw dispatchRefusal(err, technicianId);
+      } finally {
+        dispatchingByHand = false;
       }
-      return snapshot();
+      return result();
     },
     {
-      validator: ({ complete: done, missingItems }) => {
-        requireOpen('recording paperwork');
-        if (!kindPolicy.needsPaperwork) throw notAllowed(`A ${input.kind} request needs no paperwork.`);
-        if (state.paperwork.complete) throw notAllowed(`The paperwork of request ${requestId} is already complete.`);
-        if (!done && missingItems.length === 0) throw notAllowed('List the missing items the customer still owes (R3).');
+      validator: ({ actor }) => {
+        requireStageRunning('a dispatch');
+        requireRole(actor, MAY_DISPATCH, state.regionId, 'Dispatching by hand');
+        if (stagePolicy().behaviour !== 'assign') throw refuse(`Request ${requestId} was dispatched already (to ${state.assignee?.staffId}); a manager can reassign it.`);
+        if (dispatchingByHand) throw refuse(`Request ${requestId} is being dispatched by hand already.`);
       },
     },
   );
 
+  function dispatchRefusal(err: unknown, technicianId: string): ApplicationFailure {
+    const cause = err instanceof Error && err.cause instanceof ApplicationFailure ? err.cause : undefined;
+    return ApplicationFailure.create({
+      type: cause?.type === 'UnknownTechnician' ? UNKNOWN_REFERENCE : 'ActionNotAllowed',
+      message: `Could not dispatch request ${requestId} to ${technicianId}: ${cause?.message ?? String(err)}`,
+      nonRetryable: true,
+    });
+  }
+
+  setHandler(
+    reassignUpdate,
+    async ({ actor, technicianId, reason }) => {
+      dispatchingByHand = true;
+      const previous = state.assignee!;
+      try {
+        round += 1;
+        const out = await dispatchByHand({ requestId, regionId: state.regionId, round, text: jobText(), actorId: actor.id, technicianId });
+        state.assignee = out.technician;
+        note('reassigned', { actor: actor.id, detail: { from: previous.staffId, to: out.technician.staffId, reason } });
+        publish();
+        if (previous.staffId !== out.technician.staffId) tell(`${requestId}/job/${round}/withdrawn`, previous, cancelJobText(requestId, reason), 'notice');
+      } catch (err) {
+        round -= 1;
+        throw dispatchRefusal(err, technicianId);
+      } finally {
+        dispatchingByHand = false;
+      }
+      return result();
+    },
+    {
+      validator: ({ actor, technicianId }) => {
+        requireOpen('a reassignment');
+        requireRegionLeader(actor, state.regionId, 'Reassigning the technician');
+        if (!state.assignee) throw refuse(`Request ${requestId} has not been dispatched yet; dispatch it instead.`);
+        if (state.assignee.staffId === technicianId) throw refuse(`Request ${requestId} is already with ${technicianId}.`);
+        if (dispatchingByHand) throw refuse(`Request ${requestId} is being dispatched by hand right now; try again in a moment.`);
+      },
+    },
+  );
+
+  // ---- Completing the current stage: appointment (R6, R32), visit, work, callback (R16, R17)
   setHandler(
     completeStageUpdate,
-    ({ staffId, note: text }) => {
-      complete(staffId, { note: text });
-      return snapshot();
+    ({ actor, note: text, visitAt, satisfaction, faultResolved }) => {
+      const sp = stagePolicy();
+      if (sp.behaviour === 'appointment') {
+        state.visitAt = new Date(visitAt!).toISOString();
+        const arrival = state.clocks.find((c) => clockPolicy(c.clock).anchor === 'visit_time');
+        completeStage(actor.id, { detail: { visitAt: state.visitAt }, ...(text && { note: text }) });
+        // The arrival limit runs from the visit time; its warning counts from when it was agreed.
+        if (arrival && isOpen()) {
+          startClock(arrival, Date.parse(state.visitAt), Math.min(now(), Date.parse(state.visitAt)));
+          publish();
+        }
+      } else if (sp.behaviour === 'callback') {
+        state.callback = { agentId: actor.id, at: iso(now()), satisfaction: satisfaction!, faultResolved: faultResolved!, ...(text && { note: text }) };
+        note('callback_recorded', { actor: actor.id, detail: { satisfaction, faultResolved, ...(text && { note: text }) } });
+        if (faultResolved || !sp.reopenTo) completeStage(actor.id);
+        else reopen(sp, actor.id);
+      } else {
+        completeStage(actor.id, text ? { note: text } : {});
+      }
+      return result();
     },
     {
-      validator: ({ stage }) => {
-        requireOpen('completing a stage');
-        if (stage !== state.stage) throw notAllowed(`Request ${requestId} is at stage "${state.stage}", not "${stage}".`);
-        if (stage === 'callback') throw notAllowed('Record the callback with its satisfaction instead (POST …/callback).');
-        requireRunningStage('completing a stage');
-      },
-    },
-  );
-
-  setHandler(
-    recordServiceCallbackUpdate,
-    ({ agentId, satisfaction, faultResolved, note: text }) => {
-      state.callback = { agentId, at: iso(Date.now()), satisfaction, faultResolved, note: text };
-      note('callback_recorded', { actor: agentId, onTime: Date.now() <= deadlineMs(), detail: { satisfaction, faultResolved, note: text } });
-      complete(agentId);
-      return snapshot();
-    },
-    {
-      validator: (_action) => {
-        requireOpen('recording a callback');
-        if (state.stage !== 'callback') throw notAllowed(`Request ${requestId} is at stage "${state.stage}"; a callback comes after it.`);
-        requireRunningStage('recording a callback');
-      },
-    },
-  );
-
-  setHandler(
-    postponeUpdate,
-    ({ staffId, until, reason }) => {
-      const from = state.deadlines[state.stage].deadline;
-      state.deadlines[state.stage] = { deadline: new Date(until).toISOString(), provisional: false };
-      state.postponements.push({ stage: state.stage, requestedBy: staffId, at: iso(Date.now()), reason, from, to: state.deadlines[state.stage].deadline });
-      note('postponed', { actor: staffId, detail: { reason, from, to: state.deadlines[state.stage].deadline, count: state.postponements.length } });
-      publishSearchAttributes();
-      return snapshot();
-    },
-    {
-      validator: ({ until }) => {
-        requireRunningStage('a postponement');
-        if (requireTime(until, 'until') <= deadlineMs()) {
-          throw notAllowed(`until ${until} must be later than the current deadline ${state.deadlines[state.stage].deadline} (R7).`);
+      validator: ({ actor, stage, visitAt, satisfaction, faultResolved }) => {
+        requireStageRunning('completing a stage');
+        const sp = stagePolicy();
+        if (stage !== sp.stage) throw refuse(`Request ${requestId} is at stage "${sp.stage}", not "${stage}".`);
+        if (sp.behaviour === 'assign') throw refuse(`Request ${requestId} is waiting for dispatch; dispatch it to a technician (POST …/dispatch).`);
+        requireDoneBy(actor, sp, `stage "${sp.stage}"`);
+        if (state.clocks.some((c) => c.state === 'starting' && clockPolicy(c.clock).stops === sp.stage)) throw refuse(`Stage "${sp.stage}" is starting its clock; try again in a moment.`);
+        if (sp.behaviour === 'appointment' && requireTime(visitAt, 'visitAt') < now() - 5 * MINUTE_MS) {
+          throw refuse(`visitAt ${visitAt} is in the past; agree a visit time from now on (R6).`);
+        }
+        if (sp.behaviour === 'callback') {
+          if (typeof satisfaction !== 'number' || satisfaction < 1 || satisfaction > 5) throw refuse('A callback records satisfaction from 1 to 5 (R16).');
+          if (typeof faultResolved !== 'boolean') throw refuse('A callback records whether the problem is gone: faultResolved true or false (R17).');
         }
       },
     },
   );
+
+  /** R17: the problem is still there; back to the stage that fixes it, with fresh clocks. */
+  function reopen(sp: StagePolicy, by: string): void {
+    const to = kind.stages.findIndex((s) => s.stage === sp.reopenTo);
+    for (const cs of state.clocks) if (clockPolicy(cs.clock).stops === sp.stage) endClock(cs, 'met');
+    state.completed.push({ stage: sp.stage, cycle: state.cycle, by, at: iso(now()) });
+    state.cycle += 1;
+    const reopened = new Set(kind.stages.slice(to).map((s) => s.stage));
+    note('reopened', { actor: by, detail: { cycle: state.cycle, stage: sp.reopenTo } });
+    stageIndex = to;
+    state.stage = kind.stages[to].stage;
+    for (const cs of state.clocks) {
+      const cp = clockPolicy(cs.clock);
+      if (!reopened.has(cp.stops)) continue;
+      cs.state = 'pending';
+      if (cp.stops === state.stage) startClock(cs, now()); // a fresh limit from now
+    }
+    publish();
+  }
+
+  // ---- Paperwork (R3, R11, R12)
+  setHandler(
+    recordPaperworkUpdate,
+    ({ actor, complete, missingItems }) => {
+      if (complete) {
+        state.paperwork = { ...state.paperwork, complete: true, completedAt: iso(now()), missingItems: [] };
+        note('paperwork_complete', { actor: actor.id });
+        for (const cs of state.clocks) if (clockPolicy(cs.clock).anchor === 'paperwork_complete' && cs.state === 'pending') startClock(cs, now());
+        enterStage(0);
+      } else {
+        state.paperwork = { ...state.paperwork, missingItems };
+        note('paperwork_missing', { actor: actor.id, detail: { missingItems } }); // R3: everything missing, at once
+      }
+      return result();
+    },
+    {
+      validator: ({ actor, complete, missingItems }) => {
+        requireOpen('recording paperwork');
+        requireRole(actor, SPEAK_FOR_CUSTOMER, state.regionId, 'Recording paperwork');
+        if (!kind.needsPaperwork) throw refuse(`A ${state.kind} request needs no paperwork.`);
+        if (state.paperwork.complete) throw refuse(`The paperwork of request ${requestId} is already complete.`);
+        if (!complete && missingItems.length === 0) throw refuse('List the missing items the customer still owes (R3).');
+      },
+    },
+  );
+
+  async function watchPaperwork(): Promise<void> {
+    const limitHours = kind.paperworkLimitHours;
+    const settled = () => state.paperwork.complete || !isOpen();
+    if (limitHours === undefined) return void (await condition(settled));
+    const due = receivedMs + limitHours * HOUR_MS;
+    if (await condition(settled, Math.max(due - now(), 1), { summary: 'R12: paperwork not completed in time' })) return;
+    // R12: counts as done on time for the customer's reason; the owner reports it in writing.
+    note('paperwork_lapsed', { detail: { limitHours, missingItems: state.paperwork.missingItems } });
+    addReport(input.firstContactStaffId, [], '客户未在规定时间内补齐资料');
+    close('paperwork_lapsed', 'system');
+  }
+
+  // ---- Unreachable customer (R12): counts as done on time; the written report is due
+  function addReport(by: string, attempts: string[], reason: string): void {
+    const report: UnreachableReport = { stage: state.stage, reportedBy: by, attempts, reason, reportDueAt: iso(now() + rules.unreachableReportHours * HOUR_MS) };
+    state.unreachable.push(report);
+    track(watchReport(report, state.unreachable.length - 1));
+  }
+
+  async function watchReport(report: UnreachableReport, index: number): Promise<void> {
+    const filed = await condition(() => report.reportFiledAt !== undefined, Math.max(Date.parse(report.reportDueAt) - now(), 1), { summary: 'R12 written report to the business leader' });
+    if (filed) return;
+    const at = iso(now());
+    const clock = 'unreachable_report';
+    state.breaches.push({ clock, stage: report.stage, cycle: index, rule: 'R12', deadline: report.reportDueAt, breachedAt: at });
+    note('breached', { onTime: false, detail: { clock, rule: 'R12', deadline: report.reportDueAt, reportedBy: report.reportedBy } });
+    publish();
+    const breach = { clock, stage: report.stage, cycle: index, rule: 'R12', deadline: report.reportDueAt, breachedAt: at, responsibleStaffId: report.reportedBy, ...policy.accountability };
+    deliver(`${requestId}/${clock}/${index}/alert`, persist({ breach, notify: { roles: rules.reportBreachAlert, staffIds: [], at } }), (o) =>
+      breachText({ requestId, rule: 'R12', description: '客户无法联系的书面报告', deadline: report.reportDueAt, offset: rules.utcOffsetMinutes, level: 1, responsible: report.reportedBy, recordId: o.recordId }),
+    );
+  }
 
   setHandler(
     reportUnreachableUpdate,
-    ({ staffId, attempts, reason }) => {
-      const report = { stage: state.stage, reportedBy: staffId, attempts, reason, reportDueAt: iso(Date.now() + clock.unreachableReportHours * HOUR_MS) };
-      state.unreachable.push(report);
-      note('customer_unreachable', { actor: staffId, detail: { attempts, reason, reportDueAt: report.reportDueAt } });
-      reportWatches.push(superviseReport(report));
-      complete(staffId, { excused: 'customer_unreachable' }); // R12: counts as done on time
-      return snapshot();
+    ({ actor, attempts, reason }) => {
+      note('customer_unreachable', { actor: actor.id, detail: { attempts, reason } });
+      addReport(actor.id, attempts, reason);
+      state.completed.push({ stage: state.stage, cycle: state.cycle, by: actor.id, at: iso(now()), excused: 'customer_unreachable' });
+      close('customer_unreachable', actor.id);
+      return result();
     },
     {
-      validator: ({ attempts }) => {
-        requireRunningStage('reporting an unreachable customer');
+      validator: ({ actor, attempts }) => {
+        requireStageRunning('reporting an unreachable customer');
+        const sp = stagePolicy();
+        if (!sp.unreachable) throw refuse(`At stage "${sp.stage}" the customer cannot be reported unreachable.`);
+        requireDoneBy(actor, sp, 'an unreachable customer');
         attempts.forEach((a: string) => requireTime(a, 'attempts[]'));
-        if (new Set(attempts).size < clock.unreachableMinAttempts) {
-          throw notAllowed(`Record at least ${clock.unreachableMinAttempts} separate attempts to reach the customer (R12).`);
-        }
+        if (new Set(attempts).size < rules.unreachableMinAttempts) throw refuse(`Record at least ${rules.unreachableMinAttempts} separate attempts to reach the customer (R12).`);
       },
     },
   );
 
   setHandler(
     fileUnreachableReportUpdate,
-    ({ staffId, report }) => {
-      const open = unfiledReports().find((u) => u.reportedBy === staffId)!;
-      open.reportFiledAt = iso(Date.now());
+    ({ actor, report }) => {
+      const open = state.unreachable.find((u) => u.reportedBy === actor.id && !u.reportFiledAt)!;
+      open.reportFiledAt = iso(now());
       open.report = report;
-      note('unreachable_report_filed', { actor: staffId, onTime: Date.now() <= Date.parse(open.reportDueAt) });
-      return snapshot();
+      note('unreachable_report_filed', { actor: actor.id, detail: { reportDueAt: open.reportDueAt } });
+      return result();
     },
     {
-      validator: ({ staffId }) => {
-        if (!unfiledReports().some((u) => u.reportedBy === staffId)) {
-          throw notAllowed(`There is no unreachable-customer report for ${staffId} to file on request ${requestId}.`);
+      validator: ({ actor }) => {
+        if (!state.unreachable.some((u) => u.reportedBy === actor.id && !u.reportFiledAt)) {
+          throw refuse(`There is no written report for you (${actor.id}) to file on request ${requestId} (R12).`);
         }
       },
     },
   );
 
+  // ---- Extension (R13) and postponement (R7)
   setHandler(
-    requestPauseUpdate,
-    ({ staffId, reason }) => {
-      state.pauses.push({ requestedBy: staffId, requestedAt: iso(Date.now()), reason });
-      note('pause_requested', { actor: staffId, detail: { reason } });
-      return snapshot();
+    requestExtensionUpdate,
+    ({ actor, clock, newDeadline, reason }) => {
+      const cs = targetClock(clock, 'extension');
+      state.pendingExtension = { clock: cs.clock, requestedBy: actor.id, requestedAt: iso(now()), newDeadline: new Date(newDeadline).toISOString(), reason };
+      note('extension_requested', { actor: actor.id, detail: { clock: cs.clock, newDeadline: state.pendingExtension.newDeadline, reason } });
+      return result();
     },
     {
-      validator: (_action) => {
+      validator: ({ actor, clock, newDeadline }) => {
+        requireStageRunning('asking for an extension');
+        if (state.pendingExtension) throw refuse(`Request ${requestId} already has an extension request waiting for a leader's decision.`);
+        if (state.assignee) {
+          if (state.assignee.staffId !== actor.id) throw forbid(`Only the assigned technician (${state.assignee.staffId}) asks for an extension of request ${requestId} (R13).`);
+        } else requireDoneBy(actor, stagePolicy(), 'an extension request');
+        const cs = targetClock(clock, 'extension');
+        requireNotBreached(cs, 'an extension');
+        if (requireTime(newDeadline, 'newDeadline') <= Date.parse(cs.deadline!)) throw refuse(`newDeadline ${newDeadline} must be later than the current ${cs.clock} deadline ${cs.deadline}.`);
+      },
+    },
+  );
+
+  setHandler(
+    decideExtensionUpdate,
+    ({ actor, approve, note: text }) => {
+      const asked = state.pendingExtension!;
+      state.pendingExtension = undefined;
+      state.extensions.push({ ...asked, decidedBy: actor.id, decidedAt: iso(now()), approved: approve, ...(text && { note: text }) });
+      const cs = clockOf(asked.clock)!;
+      if (approve && cs.state === 'running' && !cs.breachedAt) {
+        const from = cs.deadline!;
+        // Never earlier than it is now: a customer's postponement since the ask still holds.
+        moveDeadline(cs, Math.max(Date.parse(asked.newDeadline), Date.parse(from)));
+        note('extension_approved', { actor: actor.id, detail: { clock: cs.clock, from, to: cs.deadline, ...(text && { note: text }) } });
+        publish();
+      } else {
+        note('extension_rejected', { actor: actor.id, detail: { clock: asked.clock, ...(text && { note: text }), ...(approve && { reason: 'the limit ended or was missed before the decision' }) } });
+      }
+      return result();
+    },
+    {
+      validator: ({ actor }) => {
+        requireOpen('deciding an extension');
+        if (!state.pendingExtension) throw refuse(`No extension has been requested for request ${requestId}; there is nothing to decide.`);
+        requireRegionLeader(actor, state.regionId, 'An extension (R13)', state.pendingExtension.requestedBy);
+      },
+    },
+  );
+
+  setHandler(
+    postponeUpdate,
+    ({ actor, clock, until, reason }) => {
+      const cs = targetClock(clock, 'postponement');
+      const from = cs.deadline!;
+      moveDeadline(cs, Date.parse(until));
+      state.postponements.push({ clock: cs.clock, requestedBy: actor.id, at: iso(now()), reason, from, to: cs.deadline! });
+      note('postponed', { actor: actor.id, detail: { clock: cs.clock, reason, from, to: cs.deadline, count: state.postponements.length } });
+      publish();
+      return result();
+    },
+    {
+      validator: ({ actor, clock, until }) => {
+        requireStageRunning('a postponement');
+        requireRole(actor, SPEAK_FOR_CUSTOMER, state.regionId, 'Recording what the customer asked (R7)');
+        const cs = targetClock(clock, 'postponement');
+        requireNotBreached(cs, 'a postponement');
+        if (requireTime(until, 'until') <= Date.parse(cs.deadline!)) throw refuse(`until ${until} must be later than the current ${cs.clock} deadline ${cs.deadline} (R7).`);
+      },
+    },
+  );
+
+  // ---- Force majeure: anyone asks; a leader of the region other than the asker approves and ends it
+  const pendingPause = () => state.pauses.find((p) => p.approved === undefined);
+  function activePause() {
+    return state.pauses.find((p) => p.since !== undefined && p.resumedAt === undefined);
+  }
+
+  setHandler(
+    requestPauseUpdate,
+    ({ actor, reason }) => {
+      state.pauses.push({ requestedBy: actor.id, requestedAt: iso(now()), reason });
+      note('pause_requested', { actor: actor.id, detail: { reason } });
+      return result();
+    },
+    {
+      validator: ({ actor }) => {
         requireOpen('a pause');
-        if (pendingPause() || activePause()) throw notAllowed(`Request ${requestId} already has a force-majeure pause requested or running.`);
+        requireRole(actor, ANYONE, state.regionId, 'Asking for a pause');
+        if (pendingPause() || activePause()) throw refuse(`Request ${requestId} already has a force-majeure pause requested or running.`);
       },
     },
   );
 
   setHandler(
     decidePauseUpdate,
-    ({ managerId, approve }) => {
+    ({ actor, approve, note: text }) => {
       const pause = pendingPause()!;
+      pause.decidedBy = actor.id;
+      pause.approved = approve;
       if (approve) {
-        pause.approvedBy = managerId;
-        pause.since = iso(Date.now());
-        note('pause_approved', { actor: managerId });
-      } else {
-        state.pauses.splice(state.pauses.indexOf(pause), 1, { ...pause, resumedAt: iso(Date.now()), approvedBy: undefined });
-        note('pause_rejected', { actor: managerId });
-      }
-      publishSearchAttributes();
-      return snapshot();
+        pause.since = iso(now());
+        note('pause_approved', { actor: actor.id, ...(text && { detail: { note: text } }) });
+        track(watchPauseLength(pause));
+      } else note('pause_rejected', { actor: actor.id, ...(text && { detail: { note: text } }) });
+      publish();
+      return result();
     },
     {
-      validator: (_action) => {
+      validator: ({ actor }) => {
         requireOpen('deciding a pause');
-        if (!pendingPause()) throw notAllowed(`No force-majeure pause has been requested for request ${requestId}.`);
+        const pause = pendingPause();
+        if (!pause) throw refuse(`No force-majeure pause has been requested for request ${requestId}.`);
+        requireRegionLeader(actor, state.regionId, 'A force-majeure pause', pause.requestedBy);
+      },
+    },
+  );
+
+  async function watchPauseLength(pause: RequestStatus['pauses'][number]): Promise<void> {
+    const ended = () => pause.resumedAt !== undefined || !isOpen();
+    if (await condition(ended, rules.maxPauseHours * HOUR_MS, { summary: 'Force-majeure pause longer than the policy allows' })) return;
+    pause.overdueAlerted = true;
+    const at = iso(now());
+    note('pause_overdue', { detail: { since: pause.since, maxPauseHours: rules.maxPauseHours } });
+    deliver(`${requestId}/pause/${state.pauses.indexOf(pause)}/overdue`, persist({ notify: { roles: rules.pauseOverdueAlert, staffIds: [], at } }), () =>
+      pauseOverdueText(requestId, pause.since!, rules.maxPauseHours, rules.utcOffsetMinutes),
+    );
+  }
+
+  setHandler(
+    resumeUpdate,
+    ({ actor }) => {
+      const pause = activePause()!;
+      pause.resumedAt = iso(now());
+      pause.resumedBy = actor.id;
+      const since = Date.parse(pause.since!);
+      // Each running clock moves by the paused time after it started.
+      for (const cs of state.clocks) {
+        if (cs.state !== 'running') continue;
+        const counted = now() - Math.max(since, Date.parse(cs.startedAt!));
+        if (counted <= 0) continue;
+        pauseShift.set(cs.clock, (pauseShift.get(cs.clock) ?? 0) + counted);
+        moveDeadline(cs, Date.parse(cs.deadline!) + counted, true);
+      }
+      note('resumed', { actor: actor.id, detail: { pausedMinutes: Math.round((now() - since) / MINUTE_MS) } });
+      publish();
+      return result();
+    },
+    {
+      validator: ({ actor }) => {
+        const pause = activePause();
+        if (!pause) throw refuse(`Request ${requestId} is not paused.`);
+        requireRegionLeader(actor, state.regionId, 'Ending a force-majeure pause', pause.requestedBy);
+      },
+    },
+  );
+
+  // ---- Corrections: cancel, correct region or severity
+  setHandler(
+    cancelUpdate,
+    ({ actor, reason }) => {
+      state.cancellation = { by: actor.id, at: iso(now()), reason };
+      note('cancelled', { actor: actor.id, detail: { reason } });
+      if (state.assignee) tell(`${requestId}/job/${round}/cancelled`, state.assignee, cancelJobText(requestId, reason), 'notice');
+      close('cancelled', actor.id);
+      return result();
+    },
+    {
+      validator: ({ actor }) => {
+        requireOpen('cancelling');
+        requireRole(actor, MAY_CANCEL, state.regionId, 'Cancelling a request');
+        if (['branch_leader', 'company_leader'].includes(actor.role) && !leadsRegion(actor, state.regionId)) {
+          throw forbid(`Request ${requestId} is in region ${state.regionId}, outside what you (${actor.id}) lead.`);
+        }
       },
     },
   );
 
   setHandler(
-    resumeUpdate,
-    ({ managerId }) => {
-      const pause = activePause()!;
-      pause.resumedAt = iso(Date.now());
-      const length = Date.parse(pause.resumedAt) - Date.parse(pause.since!);
-      pausedMs += length;
-      // Only the paused time after the current stage's clock started moves its deadline.
-      const current = state.deadlines[state.stage];
-      const counted = clockStartedAt === undefined ? 0 : Date.parse(pause.resumedAt) - Math.max(Date.parse(pause.since!), clockStartedAt);
-      if (current && counted > 0) state.deadlines[state.stage] = { ...current, deadline: iso(Date.parse(current.deadline) + counted) };
-      note('resumed', { actor: managerId, detail: { pausedMinutes: Math.round(length / 60_000) } });
-      publishSearchAttributes();
-      return snapshot();
+    correctUpdate,
+    ({ actor, regionId, severity, reason }) => {
+      if (regionId !== undefined && regionId !== state.regionId) {
+        state.corrections.push({ by: actor.id, at: iso(now()), field: 'regionId', from: state.regionId, to: regionId, reason });
+        note('corrected', { actor: actor.id, detail: { field: 'regionId', from: state.regionId, to: regionId, reason } });
+        state.regionId = regionId; // running clocks keep their deadlines; later alerts go to the new region
+      }
+      if (severity !== undefined && severity !== state.severity) {
+        const from = state.severity ?? 'general';
+        state.corrections.push({ by: actor.id, at: iso(now()), field: 'severity', from, to: severity, reason });
+        state.severity = severity;
+        // Clocks keyed by severity run the new limit from their own start; a missed one stays missed.
+        for (const cs of state.clocks) {
+          const cp = clockPolicy(cs.clock);
+          if (!('bySeverity' in cp.limit) || cs.state !== 'running' || cs.breachedAt) continue;
+          const d = clockDeadline(cp, severity, Date.parse(cs.startedAt!));
+          if (d) moveDeadline(cs, Date.parse(d.deadline));
+        }
+        note('corrected', { actor: actor.id, detail: { field: 'severity', from, to: severity, reason } });
+      }
+      publish();
+      return result();
     },
     {
-      validator: (_action) => {
-        if (!activePause()) throw notAllowed(`Request ${requestId} is not paused.`);
+      validator: ({ actor, regionId, severity }) => {
+        requireOpen('a correction');
+        requireRegionLeader(actor, state.regionId, 'Correcting a request');
+        if (severity !== undefined && !kind.severities) throw refuse(`A ${state.kind} request has no severity.`);
+        if (regionId === undefined && severity === undefined) throw refuse('Name what to correct: regionId and/or severity.');
+        if ((regionId ?? state.regionId) === state.regionId && (severity ?? state.severity) === state.severity) throw refuse('Nothing to correct: the values are the same as now.');
       },
     },
   );
 
-  setHandler(serviceStatusQuery, snapshot);
+  setHandler(statusQuery, snapshot);
 
   // ---- The request's course
-  note('received', { actor: input.firstContactStaffId, detail: { kind: input.kind, policyVersion: policy.version } });
-  if (!state.paperwork.complete) note('paperwork_missing', { actor: input.firstContactStaffId, detail: { missingItems: state.paperwork.missingItems } });
-
-  if (input.answeredOnFirstContact && kindPolicy.mayCloseOnFirstContact) {
-    state.deadlines[state.stage] = await computeDeadline(kindPolicy.stages[0], receivedAt);
-    complete(input.firstContactStaffId, { note: 'answered on first contact' });
+  for (const cs of state.clocks) if (cs.state === 'running') watch(cs);
+  if (input.answeredOnFirstContact && kind.mayCloseOnFirstContact) {
+    completeStage(input.firstContactStaffId, { note: 'answered on first contact' });
+  } else if (!state.paperwork.complete) {
+    track(watchPaperwork());
   } else {
-    let reopened = false;
-    for (let i = 0; i < kindPolicy.stages.length; i++) {
-      const sp = kindPolicy.stages[i];
-      state.stage = sp.stage;
-      stageDone = false;
-      clockStartedAt = undefined;
-      if (sp.clockStarts === 'paperwork_complete' && !state.paperwork.complete) {
-        awaitingPaperwork = true; // R11: no clock until the customer's materials are complete
-        publishSearchAttributes();
-        await condition(() => state.paperwork.complete);
-        awaitingPaperwork = false;
-      }
-      const startedAt = Date.now();
-      // A reopened stage gets a fresh clock from now (R17).
-      const anchor = reopened
-        ? startedAt
-        : sp.clockStarts === 'intake'
-          ? receivedAt + pausedMs
-          : sp.clockStarts === 'paperwork_complete'
-            ? Date.parse(state.paperwork.completedAt!)
-            : startedAt;
-      reopened = false;
-      state.deadlines[sp.stage] = await computeDeadline(sp, anchor);
-      clockStartedAt = Date.now();
-      publishSearchAttributes();
-      void recomputeWhileProvisional(sp, anchor, state.cycle);
-      await supervise(sp, startedAt);
-      // R17: a callback that finds the problem not solved reopens the stage before it.
-      if (sp.stage === 'callback' && state.callback && !state.callback.faultResolved && i > 0) {
-        state.cycle += 1;
-        state.callback = undefined;
-        note('reopened', { detail: { cycle: state.cycle, stage: kindPolicy.stages[i - 1].stage } });
-        reopened = true;
-        i -= 2;
-      }
-    }
+    enterStage(0);
   }
-
-  state.closedAt = iso(Date.now());
-  note('closed', { stage: 'closed', actor: input.firstContactStaffId });
-  publishSearchAttributes();
-  const missed = state.breaches.map((b) => `${b.stage} (${b.rule})`).join(', ');
-  await notifyFirstContact({ requestId, firstContactStaffId: input.firstContactStaffId, summary: missed ? `limits missed: ${missed}` : 'every limit met' });
-  await Promise.all(reportWatches); // R12 reports stay tracked after the request closes
-  await condition(() => timeline.drained() && allHandlersFinished());
+  await condition(() => !isOpen() && inFlight === 0 && allHandlersFinished());
   return snapshot();
 }

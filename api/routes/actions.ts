@@ -1,155 +1,88 @@
 /**
- * What people record on a running request. Each action is a workflow Update: the workflow's
- * validator decides whether the request's state allows it, so the caller gets a 409 with the
- * reason, or the new state; the API never edits a request row. Who acts is the authenticated
- * staff member: roles are checked here, "only on jobs dispatched to them" by the workflow.
+ * What people record on a running request: one table of actions, each a workflow Update. The API
+ * only says who acts (authenticated); the workflow's validator decides whether this person may,
+ * against the request's own state and policy snapshot, and the caller gets the new state or a
+ * refusal with the reason (403 who, 409 state). The API never edits a request row; it records
+ * the committed update's timeline events at once (the workflow's own writes repeat them, keyed).
  */
 import type { TSchema } from '@sinclair/typebox';
 import type { UpdateDefinition } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import type { StaffMember } from '../../db/organisation';
-import type { StaffRole } from '../../domain/kinds';
-import { EXTENSION_DECIDERS } from '../../domain/kinds';
-import type { RequestStatus } from '../../domain/request';
-import {
-  decideExtensionUpdate,
-  dispatchManuallyUpdate,
-  recordArrivalUpdate,
-  recordCallbackUpdate,
-  recordContactUpdate,
-  recordResolutionUpdate,
-  requestExtensionUpdate,
-} from '../../workflows/messages';
-import { onRequestWorkflow } from '../errors';
-import { requestFacts, requireManagerOf } from '../request-facts';
-import { requireRole } from '../plugins/auth';
-import {
-  ArrivalBody,
-  CallbackBody,
-  ContactBody,
-  ErrorSchema,
-  ExtensionDecisionBody,
-  ExtensionRequestBody,
-  ManualDispatchBody,
-  RequestParams,
-  AnyStatusSchema,
-  ResolutionBody,
-} from '../schemas/requests';
+import type { ActionResult, Actor } from '../../domain/request';
+import * as m from '../../workflows/messages';
+import { actorOf } from '../actor';
+import { HttpError, onRequestWorkflow } from '../errors';
+import { Bodies, ErrorSchema, RequestParams, RequestStatusSchema, StageParams } from '../schemas/requests';
+import { recordCommitted } from './record-committed';
 
 type Body = Record<string, unknown>;
+type Params = { id: string; stage?: string };
 
 interface Action {
   path: string;
   summary: string;
+  who: string;
   body: TSchema;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  update: UpdateDefinition<RequestStatus, [any]>;
-  roles: readonly StaffRole[];
-  /** The update's input: the body plus who acts. */
-  input: (body: Body, staff: StaffMember) => object;
-  /** Further checks that need the request (a manager's own regions, R13). */
-  authorize?: (app: FastifyInstance, req: FastifyRequest, requestId: string) => Promise<void>;
+  params?: TSchema;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- each action's own payload type
+  update: UpdateDefinition<ActionResult, [any]>;
+  input: (body: Body, actor: Actor, params: Params) => object;
 }
 
-const CALL_CENTRE: readonly StaffRole[] = ['agent', 'call_centre_leader'];
-const TECHNICIAN: readonly StaffRole[] = ['technician'];
+const withActor = (body: Body, actor: Actor) => ({ ...body, actor });
 
-/** R13: a customer manager decides within their own regions, a branch leader within their branch, the company anywhere. */
-async function managerOfRequest(app: FastifyInstance, req: FastifyRequest, requestId: string): Promise<void> {
-  await requireManagerOf(app, req.staff, await requestFacts(app, requestId));
-}
-
-const ACTIONS: Action[] = [
-  {
-    path: 'dispatch',
-    summary: 'Dispatch by hand to a named technician (R4), when the roster has nobody or the gateway failed',
-    body: ManualDispatchBody,
-    update: dispatchManuallyUpdate,
-    roles: CALL_CENTRE,
-    input: (body, staff) => ({ technicianId: body.technicianId, agentId: staff.id }),
-  },
-  {
-    path: 'contact',
-    summary: 'The assigned technician reached the customer and agreed a visit time (R6, 20 minutes from dispatch)',
-    body: ContactBody,
-    update: recordContactUpdate,
-    roles: TECHNICIAN,
-    input: (body, staff) => ({ ...body, technicianId: staff.id }),
-  },
-  {
-    path: 'arrival',
-    summary: 'The assigned technician arrived (R6, by the agreed time plus the grace period)',
-    body: ArrivalBody,
-    update: recordArrivalUpdate,
-    roles: TECHNICIAN,
-    input: (_body, staff) => ({ technicianId: staff.id }),
-  },
-  {
-    path: 'resolution',
-    summary: 'The assigned technician fixed the fault (R8: 24 h general, 72 h major)',
-    body: ResolutionBody,
-    update: recordResolutionUpdate,
-    roles: TECHNICIAN,
-    input: (body, staff) => ({ ...body, technicianId: staff.id }),
-  },
-  {
-    path: 'extension-requests',
-    summary: 'The assigned technician asks for a later resolution deadline, with a reason (R13)',
-    body: ExtensionRequestBody,
-    update: requestExtensionUpdate,
-    roles: TECHNICIAN,
-    input: (body, staff) => ({ ...body, technicianId: staff.id }),
-  },
-  {
-    path: 'extension-decision',
-    summary: "A manager of the request's region or branch approves or rejects the pending extension (R13)",
-    body: ExtensionDecisionBody,
-    update: decideExtensionUpdate,
-    roles: EXTENSION_DECIDERS,
-    input: (body, staff) => ({ ...body, managerId: staff.id }),
-    authorize: managerOfRequest,
-  },
-  {
-    path: 'callback',
-    summary: 'The call centre called the customer back (R16); faultResolved=false reopens the request (R17)',
-    body: CallbackBody,
-    update: recordCallbackUpdate,
-    roles: CALL_CENTRE,
-    input: (body, staff) => ({ ...body, agentId: staff.id }),
-  },
+export const ACTIONS: Action[] = [
+  { path: 'dispatch', summary: 'Dispatch by hand to a named technician (R4); the answer names who holds the job', who: 'agent, call-centre leader, the region’s customer manager', body: Bodies.dispatch, update: m.dispatchUpdate, input: withActor },
+  { path: 'contact', summary: 'The assigned technician reached the customer and agreed a visit time (R6, R32)', who: 'the assigned technician', body: Bodies.contact, update: m.completeStageUpdate, input: (b, actor) => ({ ...b, actor, stage: 'contact' }) },
+  { path: 'arrival', summary: 'The assigned technician arrived (R6: by the visit time plus the grace period)', who: 'the assigned technician', body: Bodies.empty, update: m.completeStageUpdate, input: (b, actor) => ({ ...b, actor, stage: 'arrival' }) },
+  { path: 'resolution', summary: 'The assigned technician fixed the fault (R8: 24 h general, 72 h major)', who: 'the assigned technician', body: Bodies.empty, update: m.completeStageUpdate, input: (b, actor) => ({ ...b, actor, stage: 'resolution' }) },
+  { path: 'callback', summary: 'The call centre called the customer back (R16); faultResolved=false reopens the request (R17)', who: 'agent, call-centre leader', body: Bodies.callback, update: m.completeStageUpdate, input: (b, actor) => ({ ...b, actor, stage: 'callback' }) },
+  { path: 'stages/:stage/done', params: StageParams, summary: 'Record the current stage done (its policy says who may)', who: 'the stage’s roles in the policy', body: Bodies.stageDone, update: m.completeStageUpdate, input: (b, actor, p) => ({ ...b, actor, stage: p.stage }) },
+  { path: 'paperwork', summary: 'Record the customer’s paperwork: complete (the clocks start, R11) or what is still missing (R3)', who: 'agent, call-centre leader, the region’s customer manager', body: Bodies.paperwork, update: m.recordPaperworkUpdate, input: (b, actor) => ({ ...b, missingItems: b.missingItems ?? [], actor }) },
+  { path: 'extension-requests', summary: 'Ask for a later deadline, with a reason (R13); a leader decides', who: 'the assigned technician, else the stage’s roles', body: Bodies.extensionRequest, update: m.requestExtensionUpdate, input: withActor },
+  { path: 'extension-decision', summary: 'Approve or reject the pending extension (R13), never one’s own', who: 'a leader of the request’s region other than the asker', body: Bodies.decision, update: m.decideExtensionUpdate, input: withActor },
+  { path: 'postponements', summary: 'The customer asked for a later time: the deadline moves, no breach; recorded and counted (R7)', who: 'agent, call-centre leader, the region’s customer manager', body: Bodies.postponement, update: m.postponeUpdate, input: withActor },
+  { path: 'unreachable', summary: 'The customer cannot be reached for their own reasons: done on time; a written report is due (R12)', who: 'whoever records the current stage', body: Bodies.unreachable, update: m.reportUnreachableUpdate, input: withActor },
+  { path: 'unreachable-report', summary: 'File the written report on an unreachable customer to the business leader (R12)', who: 'whoever reported the customer unreachable', body: Bodies.unreachableReport, update: m.fileUnreachableReportUpdate, input: withActor },
+  { path: 'pause-requests', summary: 'Ask for a force-majeure pause of every running clock', who: 'anyone signed in', body: Bodies.pause, update: m.requestPauseUpdate, input: withActor },
+  { path: 'pause-decision', summary: 'Approve or reject the pause', who: 'a leader of the request’s region other than the asker', body: Bodies.decision, update: m.decidePauseUpdate, input: withActor },
+  { path: 'resume', summary: 'End the pause: every running deadline moves by the time paused', who: 'a leader of the request’s region other than the asker', body: Bodies.empty, update: m.resumeUpdate, input: (_b, actor) => ({ actor }) },
+  { path: 'cancel', summary: 'Cancel the request (duplicate, withdrawn by the customer); the technician is told', who: 'agent, call-centre leader, a leader of the request’s region', body: Bodies.cancel, update: m.cancelUpdate, input: withActor },
+  { path: 'reassign', summary: 'Give the job to another technician: the new one gets the job SMS, the old one a withdrawal', who: 'a leader of the request’s region', body: Bodies.reassign, update: m.reassignUpdate, input: withActor },
+  { path: 'corrections', summary: 'Correct the region or the severity (see the README for what happens to running clocks)', who: 'a leader of the request’s region', body: Bodies.correction, update: m.correctUpdate, input: withActor },
 ];
 
 export async function actionRoutes(app: FastifyInstance): Promise<void> {
-  const { temporal } = app.deps;
+  const { temporal, pool } = app.deps;
 
   for (const action of ACTIONS) {
-    app.post<{ Params: { id: string }; Body: Body }>(
+    app.post<{ Params: Params; Body: Body }>(
       `/requests/:id/${action.path}`,
       {
         schema: {
           tags: ['actions'],
           summary: action.summary,
-          description: `Allowed to: ${action.roles.join(', ')}.`,
-          params: RequestParams,
+          description: `Allowed to: ${action.who}. Decided by the request itself against its own policy.`,
+          params: action.params ?? RequestParams,
           body: action.body,
-          response: {
-            200: AnyStatusSchema,
-            400: ErrorSchema,
-            401: ErrorSchema,
-            403: ErrorSchema,
-            404: ErrorSchema,
-            409: ErrorSchema,
-          },
+          response: { 200: RequestStatusSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema, 503: ErrorSchema },
         },
       },
-      async (req) => {
+      async (req: FastifyRequest<{ Params: Params; Body: Body }>) => {
         const requestId = req.params.id;
-        requireRole(req, action.roles, `do "${action.path}" on a request`);
-        await action.authorize?.(app, req, requestId);
-        return onRequestWorkflow(temporal, requestId, () =>
-          temporal.workflow.getHandle(requestId).executeUpdate(action.update, { args: [action.input(req.body, req.staff)] }),
+        if (action.path === 'corrections' && typeof req.body.regionId === 'string') await requireRegion(app, req.body.regionId);
+        const actor = await actorOf(pool, req);
+        const outcome = await onRequestWorkflow(temporal, requestId, () =>
+          temporal.workflow.getHandle(requestId).executeUpdate(action.update, { args: [action.input(req.body, actor, req.params)] }),
         );
+        await recordCommitted(app, outcome, req.log);
+        return outcome.status;
       },
     );
   }
+}
+
+async function requireRegion(app: FastifyInstance, regionId: string): Promise<void> {
+  const { rows } = await app.deps.pool.query('SELECT 1 FROM regions WHERE id = $1', [regionId]);
+  if (rows.length === 0) throw new HttpError(422, `Unknown region "${regionId}"; choose an existing region (GET /org).`);
 }

@@ -1,50 +1,44 @@
-/** Intake (R1, R2), lists, live status and the timeline of requests. */
+/**
+ * Intake (R1, R2, R30), lists, live status and the timeline of requests. Intake answers from what
+ * the API knows when it starts the workflow — the policy snapshot gives every initial deadline —
+ * without waiting for a worker; the workflow starts from exactly that state.
+ */
 import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
-import type { SearchAttributePair } from '@temporalio/common';
 import type { FastifyInstance } from 'fastify';
+import { workingDeadlineWith } from '../../activities/calendar';
+import { loadCalendar } from '../../config/policy';
 import { claimRequestNumber } from '../../db/intake';
 import { regionExists } from '../../db/organisation';
-import { findSnapshot, listRequests, timeline } from '../../db/requests';
-import type { RepairRequestInput, RequestStatus } from '../../domain/request';
-import { snapshotFor, type ServiceKind } from '../../domain/service-policy';
-import type { ServiceRequestInput, ServiceStatus } from '../../domain/service-request';
+import { findSnapshot, listRequests, registryRow, saveProgress, timeline } from '../../db/requests';
+import { initialStatus, intakeEvents, intakeWorkingDayClocks } from '../../domain/clocks';
+import { CALL_CENTRE, type FaultSeverity, type RequestKind } from '../../domain/kinds';
+import { limitFor, snapshotFor } from '../../domain/policy';
+import type { Deadline, RequestInput, RequestStatus } from '../../domain/request';
 import { statusQuery } from '../../workflows/messages';
-import type { repairRequest } from '../../workflows/repair-request';
 import type { serviceRequest } from '../../workflows/service-request';
 import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from '../../workflows/search-attributes';
 import { HttpError } from '../errors';
 import { requireRole } from '../plugins/auth';
-import { AnyStatusSchema, CreateRequestBody, ErrorSchema, ListQuery, RequestList, RequestParams, TimelineSchema } from '../schemas/requests';
+import { CreateRequestBody, ErrorSchema, ListQuery, RequestList, RequestParams, RequestStatusSchema, TimelineSchema } from '../schemas/requests';
 
 const IdempotencyHeaders = Type.Object({
   'idempotency-key': Type.Optional(
-    Type.String({ minLength: 1, maxLength: 200, description: 'Retrying a POST with the same key returns the same request' }),
+    Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$', description: 'Retrying a POST with the same key returns the same request' }),
   ),
 });
-
-/** Fields each kind needs beyond the schema's common ones; a 400 names the missing one. */
-function requireKindFields(body: CreateRequestBody): void {
-  const missing = (field: string, kind: string) => new HttpError(400, `body must have required property '${field}' for a ${kind} request`);
-  const kind = body.kind ?? 'fault_repair';
-  if (kind === 'fault_repair') {
-    if (!body.faultDescription) throw missing('faultDescription', kind);
-    if (!body.severity) throw missing('severity', kind);
-  } else if (!body.description) {
-    throw missing('description', kind);
-  }
-}
 
 const bodyHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
 export async function requestRoutes(plain: FastifyInstance): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
-  const { pool, temporal, taskQueue, policy, servicePolicy } = app.deps;
+  const { pool, temporal, taskQueue, policy } = app.deps;
+  const calendar = app.deps.calendar ?? (() => loadCalendar());
 
-  /** Live state from the workflow; the last recorded snapshot when the workflow cannot answer. */
-  async function currentStatus(requestId: string): Promise<RequestStatus | ServiceStatus> {
+  /** Live state from the workflow; the registry's copy (with its time) when the workflow cannot answer. */
+  async function currentStatus(requestId: string): Promise<RequestStatus> {
     try {
       return await temporal.workflow.getHandle(requestId).query(statusQuery);
     } catch (err) {
@@ -55,95 +49,97 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
     }
   }
 
+  /** Everything the workflow starts with; the same body always gives the same input (a retried POST). */
+  async function inputFor(body: CreateRequestBody, requestId: string, receivedAt: string, staffId: string): Promise<RequestInput> {
+    const kind = (body.kind ?? 'fault_repair') as RequestKind;
+    const snapshot = snapshotFor(policy, kind);
+    const paperwork = { complete: body.paperwork?.complete ?? !snapshot.kindPolicy.needsPaperwork, missingItems: body.paperwork?.missingItems ?? [] };
+    const intakeDeadlines: Record<string, Deadline> = {};
+    for (const c of intakeWorkingDayClocks(snapshot, paperwork.complete)) {
+      const limit = limitFor(c.limit, body.severity as FaultSeverity | undefined);
+      if (!('workingDays' in limit)) continue;
+      const d = await workingDeadlineWith(pool, calendar(), {
+        startMs: Date.parse(receivedAt),
+        days: limit.workingDays,
+        utcOffsetMinutes: snapshot.clock.utcOffsetMinutes,
+        cutoff: snapshot.clock.workingDayCutoff,
+      });
+      intakeDeadlines[c.clock] = { deadline: d.deadline, provisional: d.provisional };
+    }
+    return {
+      requestId,
+      kind,
+      ...(snapshot.kindPolicy.severities && { severity: (body.severity ?? 'general') as FaultSeverity }),
+      customer: body.customer,
+      regionId: body.regionId,
+      description: (body.description ?? body.faultDescription)!,
+      firstContactStaffId: staffId, // R1: whoever took the call owns the request
+      receivedAt,
+      paperwork,
+      ...(body.answeredOnFirstContact !== undefined && { answeredOnFirstContact: body.answeredOnFirstContact }),
+      policy: snapshot,
+      intakeDeadlines,
+    };
+  }
+
   app.post(
     '/requests',
     {
       schema: {
         tags: ['requests'],
-        summary: 'Take a fault-repair request; starts its clock',
+        summary: 'Take a request of any kind; starts its clocks',
         description:
-          'Agents and call-centre leaders. The caller is recorded as first-contact owner (R1). The job SMS goes to the region on-duty technician within 3 minutes (R4). ' +
+          'Agents and call-centre leaders. The caller is recorded as first-contact owner (R1). The answer carries the request number and every running clock (R30). ' +
           'Send an Idempotency-Key header to make retries safe: the same key returns the same request.',
         headers: IdempotencyHeaders,
         body: CreateRequestBody,
-        response: {
-          201: AnyStatusSchema,
-          200: AnyStatusSchema,
-          400: ErrorSchema,
-          401: ErrorSchema,
-          403: ErrorSchema,
-          409: ErrorSchema,
-          422: ErrorSchema,
-        },
+        response: { 201: RequestStatusSchema, 200: RequestStatusSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema, 503: ErrorSchema },
       },
     },
     async (req, reply) => {
-      requireRole(req, ['agent', 'call_centre_leader'], 'take requests');
+      requireRole(req, CALL_CENTRE, 'take requests');
       const body = req.body;
-      requireKindFields(body);
+      const kind = (body.kind ?? 'fault_repair') as RequestKind;
+      if (!body.description && !body.faultDescription) throw new HttpError(400, `body must have required property 'description': say what the customer reports or asks for`);
+      if (body.severity && !policy.kinds[kind].severities) throw new HttpError(400, `severity applies to fault repairs only; leave it out for a ${kind} request`);
       if (!(await regionExists(pool, body.regionId))) {
         throw new HttpError(422, `Unknown region "${body.regionId}"; choose the region that covers the customer's address.`);
       }
-      const claim = await claimRequestNumber(pool, new Date(), bodyHash(body), req.headers['idempotency-key']);
+      const key = req.headers['idempotency-key'];
+      const claim = await claimRequestNumber(pool, new Date(), bodyHash({ ...body, staff: req.staff.id }), key);
       if (claim.outcome === 'key-reused') {
-        throw new HttpError(
-          409,
-          `This Idempotency-Key was already used for request ${claim.requestId} with different details; use a new key for a new request.`,
-        );
+        throw new HttpError(409, `This Idempotency-Key was already used for request ${claim.requestId} with different details; use a new key for a new request.`);
       }
-      const kind = body.kind ?? 'fault_repair';
-      const searchAttributes = (stage: string, nextDeadline: Date | null): SearchAttributePair[] => [
-        { key: REQUEST_KIND, value: kind },
-        { key: REGION_ID, value: body.regionId },
-        { key: REQUEST_STAGE, value: stage },
-        ...(nextDeadline ? [{ key: NEXT_DEADLINE, value: nextDeadline }] : []),
-        { key: BREACHED, value: false },
-      ];
-      // A retried POST finds the run it started; a closed one is never started again.
-      const startOptions = { workflowId: claim.requestId, taskQueue, workflowIdConflictPolicy: 'USE_EXISTING', workflowIdReusePolicy: 'REJECT_DUPLICATE' } as const;
+      // A retried POST rebuilds the same input from the time the number was claimed.
+      const input = await inputFor(body, claim.requestId, claim.claimedAt, req.staff.id);
+      const status = initialStatus(input);
+      // The registry row and first events exist before the workflow: lists show the request at once.
+      await saveProgress(pool, registryRow(status), intakeEvents(input));
       try {
-        if (kind === 'fault_repair') {
-          const input: RepairRequestInput = {
-            requestId: claim.requestId,
-            customer: body.customer,
-            regionId: body.regionId,
-            faultDescription: body.faultDescription!,
-            severity: body.severity!,
-            firstContactStaffId: req.staff.id, // R1: whoever took the call owns the request
-            policy,
-          };
-          await temporal.workflow.start<typeof repairRequest>('repairRequest', {
-            ...startOptions,
-            args: [input],
-            staticSummary: `${body.severity} fault in ${body.regionId}: ${body.faultDescription}`.slice(0, 200),
-            typedSearchAttributes: searchAttributes('dispatch', new Date(Date.now() + policy.dispatchLimitMinutes * 60_000)),
-          });
-        } else {
-          const snapshot = snapshotFor(servicePolicy, kind as ServiceKind);
-          const input: ServiceRequestInput = {
-            requestId: claim.requestId,
-            kind: kind as ServiceKind,
-            customer: body.customer,
-            regionId: body.regionId,
-            description: body.description!,
-            firstContactStaffId: req.staff.id,
-            paperwork: { complete: body.paperwork?.complete ?? false, missingItems: body.paperwork?.missingItems ?? [] },
-            answeredOnFirstContact: body.answeredOnFirstContact,
-            policy: snapshot,
-          };
-          await temporal.workflow.start<typeof serviceRequest>('serviceRequest', {
-            ...startOptions,
-            args: [input],
-            staticSummary: `${snapshot.kindPolicy.label} in ${body.regionId}: ${body.description}`.slice(0, 200),
-            typedSearchAttributes: searchAttributes(snapshot.kindPolicy.stages[0].stage, null),
-          });
-        }
+        await temporal.workflow.start<typeof serviceRequest>('serviceRequest', {
+          workflowId: claim.requestId,
+          taskQueue,
+          // A retried POST finds the run it started; a closed one is never started again.
+          workflowIdConflictPolicy: 'USE_EXISTING',
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          args: [input],
+          staticSummary: `${input.policy.kindPolicy.label} · ${body.regionId} · ${input.description}`.slice(0, 200),
+          typedSearchAttributes: [
+            { key: REQUEST_KIND, value: kind },
+            { key: REGION_ID, value: body.regionId },
+            { key: REQUEST_STAGE, value: status.stage },
+            ...(status.nextDeadline ? [{ key: NEXT_DEADLINE, value: new Date(status.nextDeadline) }] : []),
+            { key: BREACHED, value: false },
+          ],
+        });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
       }
-      const status = await currentStatus(claim.requestId);
       reply.code(claim.outcome === 'new' ? 201 : 200);
-      if (claim.outcome === 'replay') reply.header('idempotent-replayed', 'true');
+      if (claim.outcome === 'replay') {
+        reply.header('idempotent-replayed', 'true');
+        return currentStatus(claim.requestId);
+      }
       return status;
     },
   );
@@ -169,9 +165,10 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
     {
       schema: {
         tags: ['requests'],
-        summary: 'The live state of a request: stage, deadlines, breaches, extensions',
+        summary: 'The live state of a request: stage, clocks and deadlines, breaches, extensions',
+        description: 'From the workflow; when it cannot answer, from the registry, with `asOf` saying how fresh.',
         params: RequestParams,
-        response: { 200: AnyStatusSchema, 400: ErrorSchema, 404: ErrorSchema },
+        response: { 200: RequestStatusSchema, 400: ErrorSchema, 404: ErrorSchema, 503: ErrorSchema },
       },
     },
     async (req) => currentStatus(req.params.id),
@@ -182,17 +179,16 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
     {
       schema: {
         tags: ['requests'],
-        summary: 'Every stage of a request: who, when, on time or breached',
+        summary: 'Everything that happened to a request: who, when, on time or breached',
         params: RequestParams,
         response: { 200: TimelineSchema, 400: ErrorSchema, 404: ErrorSchema },
       },
     },
     async (req) => {
       const events = await timeline(pool, req.params.id);
-      if (events.length === 0 && !(await findSnapshot(pool, req.params.id))) {
-        await currentStatus(req.params.id); // 404 unless the workflow exists and has not recorded yet
-      }
+      if (events.length === 0) throw new HttpError(404, `No request ${req.params.id} exists; check the request number.`);
       return { requestId: req.params.id, events };
     },
   );
+
 }

@@ -12,8 +12,7 @@ import { buildApp } from '../../api/app';
 import { demoApiKey, loadDemoData } from '../../db/demo-data';
 import { createPool, type Pool } from '../../db/pool';
 import { loadPolicy } from '../../config/policy';
-import type { RepairPolicy } from '../../domain/policy';
-import { repairPolicyOf, type ServicePolicy } from '../../domain/service-policy';
+import type { Policy } from '../../domain/policy';
 import { createServiceWorker } from '../../worker/create-worker';
 import { activityDeps } from '../../worker/activity-deps';
 import { installTemporalRuntime } from '../../worker/runtime';
@@ -29,7 +28,7 @@ export interface RunningService {
 }
 
 export async function startService(
-  options: { policy?: Partial<RepairPolicy>; servicePolicy?: ServicePolicy; sms?: SmsGateway } = {},
+  options: { policy?: Policy; sms?: SmsGateway } = {},
 ): Promise<RunningService> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   installTemporalRuntime(logger, 'ERROR');
@@ -48,10 +47,10 @@ export async function startService(
   };
   await startWorker();
 
-  const servicePolicy = options.servicePolicy ?? loadPolicy();
+  const policy = options.policy ?? loadPolicy();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = await buildApp({ pool, temporal: client, taskQueue, logger, policy: { ...repairPolicyOf(servicePolicy), ...options.policy }, servicePolicy });
+  const app = await buildApp({ pool, temporal: client, taskQueue, logger, policy });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   return {
