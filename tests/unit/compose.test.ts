@@ -388,7 +388,7 @@ describe('Grafana is provisioned with Prometheus and the Service Clock dashboard
     ['HTTP latency by route', /histogram_quantile\([\s\S]*by \(le, route\)[\s\S]*http_request_duration_seconds_bucket/],
     ['HTTP status by route', /by \(route, status_code\)[\s\S]*http_request_duration_seconds_count/],
     ['open requests by kind and stage', /by \(kind, stage\)[\s\S]*service_clock_open_requests/],
-    ['outbox backlog', /service_clock_sms_outbox_pending/],
+    ['outbox backlog', /service_clock_sms_outbox_messages/],
     ['escalation lateness histogram', /histogram_quantile\([\s\S]*service_clock_escalation_lateness_seconds_bucket/],
     ['workflow task schedule-to-start', /temporal_workflow_task_schedule_to_start_latency_bucket/],
     ['activity schedule-to-start', /temporal_activity_schedule_to_start_latency_bucket/],
