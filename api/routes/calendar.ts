@@ -14,6 +14,12 @@ const CalendarView = Type.Object({
   localRestDays: Type.Array(RestDay),
 });
 
+/** A calendar day that exists (no 2026-02-30, no 0000-00-00); the schema's format already says so. */
+function isRealDay(day: string): boolean {
+  const date = new Date(`${day}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === day;
+}
+
 export async function calendarRoutes(plain: FastifyInstance): Promise<void> {
   const app = plain.withTypeProvider<TypeBoxTypeProvider>();
   const { pool } = app.deps;
@@ -29,15 +35,18 @@ export async function calendarRoutes(plain: FastifyInstance): Promise<void> {
       schema: {
         tags: ['organisation'],
         summary: 'Add a local rest day (admin); new working-day deadlines skip it at once',
-        params: Type.Object({ day: Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$', description: 'YYYY-MM-DD, local date' }) }),
+        params: Type.Object({ day: Type.String({ format: 'date', description: 'a local date as YYYY-MM-DD, e.g. 2026-10-01' }) }),
         body: Type.Object({ reason: Type.String({ minLength: 3, maxLength: 200 }) }, { additionalProperties: false }),
-        response: { 200: CalendarView, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema },
+        response: { 200: CalendarView, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 422: ErrorSchema },
       },
     },
     async (req) => {
       requireRole(req, ['admin'], 'change the calendar');
       const { day } = req.params;
-      if (new Date(`${day}T00:00:00Z`).toISOString().slice(0, 10) !== day) throw new HttpError(400, `${day} is not a real date.`);
+      if (!isRealDay(day)) throw new HttpError(400, `${day} is not a real date; send it as YYYY-MM-DD, e.g. 2026-10-01.`);
+      if (day < '2000-01-01' || day > '2099-12-31') {
+        throw new HttpError(422, `${day} is outside the years deadlines are counted in (2000–2099); check the year.`);
+      }
       await addLocalRestDay(pool, day, req.body.reason, req.staff.id);
       return view();
     },

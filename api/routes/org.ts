@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { issueApiKey } from '../../db/api-keys';
 import { findBranch, findRegion, findStaffRow, organisation, regionHistory, saveBranch, saveRegion, saveStaff } from '../../db/org';
 import { databaseRefusal, HttpError } from '../errors';
-import { requireRole } from '../plugins/auth';
+import { aRole, requireRole } from '../plugins/auth';
 import { ErrorSchema } from '../schemas/requests';
 import {
   ApiKeyBody,
@@ -37,7 +37,7 @@ export async function orgRoutes(plain: FastifyInstance): Promise<void> {
     if (id === null) return;
     const staff = await findStaffRow(pool, id);
     if (!staff) throw new HttpError(422, `Unknown staff id "${id}" in ${field}.`);
-    if (staff.role !== role) throw new HttpError(422, `${field} must be a ${role.replace(/_/g, ' ')}; ${id} is a ${staff.role.replace(/_/g, ' ')}.`);
+    if (staff.role !== role) throw new HttpError(422, `${field} must name ${aRole(role)}; ${id} is ${aRole(staff.role)}. Choose someone who is, or change their role first.`);
   }
 
   app.get('/org', { schema: { tags: ['organisation'], summary: 'Company, branches, regions and staff', response: { 200: Organisation, ...errors } } }, () =>

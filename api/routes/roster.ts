@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { findRegion, findStaffRow } from '../../db/org';
 import { addShift, cancelShift, shiftsAt } from '../../db/roster';
 import { HttpError } from '../errors';
-import { requireRole } from '../plugins/auth';
+import { aRole, requireRole } from '../plugins/auth';
 import { ErrorSchema } from '../schemas/requests';
 import { NumericIdParams, Roster, RosterQuery, Shift, ShiftBody } from '../schemas/org';
 
@@ -41,9 +41,9 @@ export async function rosterRoutes(plain: FastifyInstance): Promise<void> {
       if (!staff?.active) throw new HttpError(422, `No active staff member "${staffId}".`);
       if (regionId !== null) {
         if (!(await findRegion(pool, regionId))) throw new HttpError(422, `Unknown region "${regionId}".`);
-        if (staff.role !== 'technician') throw new HttpError(422, `Only technicians go on a region's roster; ${staffId} is a ${staff.role.replace(/_/g, ' ')}.`);
+        if (staff.role !== 'technician') throw new HttpError(422, `Only technicians go on a region's roster; ${staffId} is ${aRole(staff.role)}.`);
       } else if (staff.role !== 'call_centre_leader') {
-        throw new HttpError(422, `A call-centre shift (regionId null) is for a call-centre leader; ${staffId} is a ${staff.role.replace(/_/g, ' ')}.`);
+        throw new HttpError(422, `A call-centre shift (regionId null) is for a call-centre leader; ${staffId} is ${aRole(staff.role)}.`);
       }
       reply.code(201);
       return addShift(pool, req.staff.id, { ...req.body, position: req.body.position ?? 'primary' });

@@ -7,8 +7,13 @@ const Id = (description: string) => Type.String({ pattern: '^[a-z0-9][a-z0-9-]{0
 const DateTime = Type.String({ format: 'date-time' });
 const Nullable = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Union([t, Type.Null()]);
 
-export const IdParams = Type.Object({ id: Id('Lower-case letters, digits and dashes') });
-export const NumericIdParams = Type.Object({ id: Type.Integer({ minimum: 1 }) });
+export const IdParams = Type.Object({ id: Id('lower-case letters, digits and dashes, up to 64, e.g. north or tech-north-1') });
+/** Record and shift numbers: whole numbers from 1, no larger than JavaScript counts exactly (well inside PostgreSQL's bigint). */
+const RecordNumber = Type.Integer({ minimum: 1, maximum: Number.MAX_SAFE_INTEGER, description: 'A record number, e.g. 42' });
+export const NumericIdParams = Type.Object({ id: RecordNumber });
+/** Paging: an offset beyond any real list still answers (an empty page), never a database error. */
+const Limit = Type.Integer({ minimum: 1, maximum: 200, default: 50, description: 'How many to return, 1–200' });
+const Offset = Type.Integer({ minimum: 0, maximum: 1_000_000_000, default: 0, description: 'How many to skip' });
 
 export const BranchBody = Type.Object(
   { name: Type.String({ minLength: 1, maxLength: 100 }), leaderId: Nullable(Type.String({ minLength: 1 })) },
@@ -21,7 +26,7 @@ export const RegionBody = Type.Object(
     name: Type.String({ minLength: 1, maxLength: 100 }),
     branchId: Type.String({ minLength: 1 }),
     customerManagerId: Nullable(Type.String({ minLength: 1, description: 'R5: the one responsible customer manager' })),
-    households: Type.Union([Type.Integer({ minimum: 0 }), Type.Null()]),
+    households: Type.Union([Type.Integer({ minimum: 0, maximum: 100_000_000 }), Type.Null()], { description: 'Households covered, or null when not known' }),
   },
   { additionalProperties: false },
 );
@@ -37,7 +42,7 @@ export const StaffBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: 100 }),
     role: Type.Union(STAFF_ROLES.map((r) => Type.Literal(r))),
-    phone: Type.String({ pattern: '^\\+?[0-9][0-9 -]{5,19}$' }),
+    phone: Type.String({ pattern: '^\\+?[0-9][0-9 -]{5,19}$', description: 'digits, an optional leading +, spaces or dashes, 6 to 20 characters' }),
     regionId: Nullable(Type.String({ minLength: 1 })),
     branchId: Nullable(Type.String({ minLength: 1 })),
     active: Type.Boolean({ default: true }),
@@ -149,8 +154,8 @@ export const AccountabilityQuery = Type.Object({
   requestId: Type.Optional(Type.String()),
   responsibleStaffId: Type.Optional(Type.String()),
   status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('statement_filed'), Type.Literal('decided')])),
-  limit: Type.Integer({ minimum: 1, maximum: 200, default: 50 }),
-  offset: Type.Integer({ minimum: 0, default: 0 }),
+  limit: Limit,
+  offset: Offset,
 });
 export const StatementBody = Type.Object(
   { statement: Type.String({ minLength: 3, maxLength: 5000, description: 'R25: the right to a statement and defence' }) },
