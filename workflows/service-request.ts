@@ -81,15 +81,27 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
   }
   const result = (): ActionResult => ({ status: snapshot(), events: tail() });
 
+  // One upsert per activation, and none when nothing the search attributes show has changed:
+  // each upsert is a history event, and a stage change often publishes twice in one step.
+  let publishQueued = false;
+  let published = '';
   function publish(): void {
-    const next = nextDeadline(state);
-    upsertSearchAttributes([
-      { key: REQUEST_KIND, value: state.kind },
-      { key: REGION_ID, value: state.regionId },
-      { key: REQUEST_STAGE, value: state.stage },
-      { key: NEXT_DEADLINE, value: next ? new Date(next) : null },
-      { key: BREACHED, value: state.breaches.length > 0 },
-    ]);
+    if (publishQueued) return;
+    publishQueued = true;
+    void Promise.resolve().then(() => {
+      publishQueued = false;
+      const next = nextDeadline(state) ?? null;
+      const shown = JSON.stringify([state.kind, state.regionId, state.stage, next, state.breaches.length > 0]);
+      if (shown === published) return;
+      published = shown;
+      upsertSearchAttributes([
+        { key: REQUEST_KIND, value: state.kind },
+        { key: REGION_ID, value: state.regionId },
+        { key: REQUEST_STAGE, value: state.stage },
+        { key: NEXT_DEADLINE, value: next ? new Date(next) : null },
+        { key: BREACHED, value: state.breaches.length > 0 },
+      ]);
+    });
   }
 
   // ---- Effects run beside the request; the workflow finishes only when all have.
@@ -487,8 +499,8 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
       validator: ({ actor, stage, visitAt, satisfaction, faultResolved }) => {
         requireStageRunning('completing a stage');
         const sp = stagePolicy();
+        if (sp.behaviour === 'assign') throw refuse(`Request ${requestId} has not been dispatched to a technician yet; "${stage}" can be recorded after dispatch (POST …/dispatch).`);
         if (stage !== sp.stage) throw refuse(`Request ${requestId} is at stage "${sp.stage}", not "${stage}".`);
-        if (sp.behaviour === 'assign') throw refuse(`Request ${requestId} is waiting for dispatch; dispatch it to a technician (POST …/dispatch).`);
         requireDoneBy(actor, sp, `stage "${sp.stage}"`);
         if (state.clocks.some((c) => c.state === 'starting' && clockPolicy(c.clock).stops === sp.stage)) throw refuse(`Stage "${sp.stage}" is starting its clock; try again in a moment.`);
         if (sp.behaviour === 'appointment' && requireTime(visitAt, 'visitAt') < now() - 5 * MINUTE_MS) {

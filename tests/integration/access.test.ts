@@ -4,10 +4,7 @@
  * or someone else's job or region).
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createActivities } from '../../activities';
-import { activityDeps } from '../../worker/activity-deps';
-import pino from 'pino';
-import { breachNotice } from '../support/fixtures';
+import { recordBreachFor } from '../support/fixtures';
 import { http, startService, untilStage as untilStageOver, type RunningService } from '../support/service';
 
 let service: RunningService;
@@ -36,7 +33,8 @@ async function requestAwaitingExtensionDecision(): Promise<string> {
   const tech = as('tech-north-1');
   await tech.post(`/requests/${requestId}/contact`, { visitAt: new Date(Date.now() + 3_600_000).toISOString() });
   const atResolution = (await tech.post(`/requests/${requestId}/arrival`, {})).body;
-  const newDeadline = new Date(Date.parse(atResolution.deadlines.resolution) + 3_600_000).toISOString();
+  const r8 = atResolution.clocks.find((c: { clock: string }) => c.clock === 'resolution');
+  const newDeadline = new Date(Date.parse(r8.deadline) + 3_600_000).toISOString();
   expect((await tech.post(`/requests/${requestId}/extension-requests`, { newDeadline, reason: 'Waiting for a part' })).status).toBe(200);
   return requestId;
 }
@@ -95,9 +93,14 @@ describe('requests and actions (403)', () => {
     expect((await as('tech-north-1').post(`/requests/${requestId}/dispatch`, { technicianId: 'tech-north-2' })).status).toBe(403);
     // Allowed by role; refused by state (already dispatched), which shows the role check passed.
     expect((await as('agent-2').post(`/requests/${requestId}/dispatch`, { technicianId: 'tech-north-2' })).status).toBe(409);
-    expect((await as('tech-north-1').post(`/requests/${requestId}/callback`, { satisfaction: 5, faultResolved: true })).status).toBe(403);
+    // Not at the callback stage yet: refused by state for everyone, the stage's roles checked once it is.
     expect((await as('agent-2').post(`/requests/${requestId}/callback`, { satisfaction: 5, faultResolved: true })).status).toBe(409);
-    await service.client.workflow.getHandle(requestId).terminate('test done');
+    const tech = as('tech-north-1');
+    await tech.post(`/requests/${requestId}/contact`, { visitAt: new Date(Date.now() + 3_600_000).toISOString() });
+    await tech.post(`/requests/${requestId}/arrival`, {});
+    expect((await tech.post(`/requests/${requestId}/resolution`, {})).body.stage).toBe('callback');
+    expect((await tech.post(`/requests/${requestId}/callback`, { satisfaction: 5, faultResolved: true })).status).toBe(403);
+    expect((await as('agent-2').post(`/requests/${requestId}/callback`, { satisfaction: 5, faultResolved: true })).status).toBe(200);
   });
 
   it("lets a region's customer manager, its branch leader or the company decide an extension; nobody else (R13)", async () => {
@@ -133,8 +136,7 @@ describe('organisation and roster (admins write)', () => {
 
 describe('accountability (only supervisors decide)', () => {
   it('lets the responsible person state their case, supervisors decide, and each read what they may', async () => {
-    const activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' })));
-    const { accountabilityRecordId: id } = await activities.escalateBreach(breachNotice({ regionId: 'south', technicianId: 'tech-south-1' }));
+    const { recordId: id } = await recordBreachFor(service.pool, { regionId: 'south', responsibleStaffId: 'tech-south-1' });
 
     expect((await as('tech-north-1').get(`/accountability/${id}`)).status).toBe(403);
     expect((await as('tech-south-1').get(`/accountability/${id}`)).status).toBe(200);

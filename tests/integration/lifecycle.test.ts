@@ -40,8 +40,9 @@ describe('a whole repair lifecycle over HTTP', () => {
     const requestId: string = created.body.requestId;
     expect(requestId).toMatch(/^SR-\d{8}-\d{6}$/);
     expect(created.body.firstContactStaffId).toBe('agent-1'); // R1
-    expect(Date.parse(created.body.deadlines.dispatch) - Date.parse(created.body.receivedAt)).toBe(3 * 60_000); // R4
-    expect(Date.parse(created.body.deadlines.resolution) - Date.parse(created.body.receivedAt)).toBe(24 * 3_600_000); // R8
+    const deadline = (clock: string) => Date.parse(created.body.clocks.find((c: { clock: string }) => c.clock === clock).deadline);
+    expect(deadline('dispatch') - Date.parse(created.body.receivedAt)).toBe(3 * 60_000); // R4
+    expect(deadline('resolution') - Date.parse(created.body.receivedAt)).toBe(24 * 3_600_000); // R8
 
     // Exactly once: the same key returns the same request and starts nothing new.
     const again = await api.post('/requests', newRequest, { 'idempotency-key': key });
@@ -54,7 +55,7 @@ describe('a whole repair lifecycle over HTTP', () => {
 
     // R4: the job SMS went to the on-duty technician of the region, with what they need.
     const dispatched = await untilStage(requestId, 'contact');
-    expect(dispatched.technician.staffId).toBe('tech-north-1');
+    expect(dispatched.assignee.staffId).toBe('tech-north-1');
     // The registry row that lists read follows the stage.
     await vi.waitFor(
       async () => {
@@ -95,12 +96,14 @@ describe('a whole repair lifecycle over HTTP', () => {
       },
       { timeout: 10_000, interval: 100 },
     );
-    expect(timeline.events.map((e: { type: string }) => e.type)).toEqual([
-      'received', 'dispatched', 'contacted', 'arrived', 'resolved', 'callback_recorded', 'closed',
+    expect(timeline.events.map((e: { type: string; stage: string }) => `${e.type}@${e.stage}`)).toEqual([
+      'received@dispatch', 'dispatched@dispatch', 'stage_done@dispatch', 'stage_done@contact', 'stage_done@arrival',
+      'stage_done@resolution', 'callback_recorded@callback', 'stage_done@callback', 'closed@closed',
     ]);
     expect(timeline.events.map((e: { actor?: string }) => e.actor)).toEqual([
-      'agent-1', 'on-duty roster', 'tech-north-1', 'tech-north-1', 'tech-north-1', 'agent-2', 'agent-1',
+      'agent-1', 'roster', 'roster', 'tech-north-1', 'tech-north-1', 'tech-north-1', 'agent-2', 'agent-2', 'agent-2',
     ]);
+    expect(timeline.events.map((e: { seq: number }) => e.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     for (const e of timeline.events) if (e.onTime !== undefined) expect(e.onTime).toBe(true);
 
     // The records in PostgreSQL.
@@ -113,7 +116,7 @@ describe('a whole repair lifecycle over HTTP', () => {
     const notices = await service.pool.query(`SELECT recipient_staff_id, body FROM sms_outbox WHERE request_id = $1 AND purpose = 'notice'`, [requestId]);
     expect(notices.rows).toHaveLength(1);
     expect(notices.rows[0].recipient_staff_id).toBe('agent-1');
-    expect(notices.rows[0].body).toContain('every limit met');
+    expect(notices.rows[0].body).toContain('各项时限均已达成');
     // R1: the owner sees it in their own list; another agent does not.
     const mine = await api.get('/requests?mine=true&stage=closed');
     expect(mine.body.requests.map((r: { requestId: string }) => r.requestId)).toContain(requestId);
@@ -131,12 +134,12 @@ describe('a whole repair lifecycle over HTTP', () => {
       .filter((e) => e.timerStartedEventAttributes)
       .map((e) => defaultPayloadConverter.fromPayload<string>(e.userMetadata!.summary!));
     expect(timerSummaries).toEqual([
-      // Each stage's first step is its warning at 80 % of the limit (policy file ladders).
-      'R4 dispatch: warning (job SMS to the on-duty technician)',
-      'R6 contact: warning (technician contacts the customer)',
-      'R6 arrival: warning (technician arrives at the agreed time)',
-      'R8 resolution: warning (fault resolved)',
-      'R16 callback: warning (customer called back)',
+      // Each clock's first step is its warning at 80 % of the limit; R8 runs from intake beside the others.
+      'R4 dispatch: warning (派工短信发给值班装维人员)',
+      'R8 resolution: warning (故障修复)',
+      'R6 contact: warning (装维人员联系客户)',
+      'R6 arrival: warning (按约定时间上门)',
+      'R16 callback: warning (回访客户)',
     ]);
 
     // The closed request still answers with its final state.
@@ -162,6 +165,10 @@ describe('operations', () => {
         '/requests/{id}/extension-requests',
         '/requests/{id}/extension-decision',
         '/requests/{id}/callback',
+        '/requests/{id}/stages/{stage}/done',
+        '/requests/{id}/cancel',
+        '/requests/{id}/reassign',
+        '/requests/{id}/corrections',
       ]),
     );
     const createBody = doc.body.paths['/requests'].post.requestBody.content['application/json'].schema;
@@ -177,7 +184,7 @@ describe('operations', () => {
 
   it('reports health of PostgreSQL and Temporal', async () => {
     const health = await anonymous.get('/health');
-    expect(health).toMatchObject({ status: 200, body: { status: 'ok', postgres: true, temporal: true } });
+    expect(health).toMatchObject({ status: 200, body: { status: 'ok', postgres: { status: 'up' }, temporal: { status: 'up' } } });
   });
 
   it('lets operations find runs by typed search attributes', async () => {

@@ -1,41 +1,57 @@
-/** Inputs shared by the tests: a valid repair request under the default policy. */
-import { DEFAULT_REPAIR_POLICY, type RepairPolicy } from '../../domain/policy';
-import type { BreachNotice } from '../../activities/types';
-import type { RepairRequestInput } from '../../domain/request';
+/** Inputs shared by the tests: request inputs under the policy file, and breaches as the workflow records them. */
+import pino from 'pino';
+import { createActivities } from '../../activities';
+import type { BreachEntry, StepOutcome } from '../../activities/types';
+import { loadPolicy } from '../../config/policy';
+import type { Pool } from '../../db/pool';
+import { initialStatus } from '../../domain/clocks';
+import type { RequestKind } from '../../domain/kinds';
+import { snapshotFor, type Policy } from '../../domain/policy';
+import type { RequestInput } from '../../domain/request';
+import { activityDeps } from '../../worker/activity-deps';
 
 let counter = 0;
 export function uniqueRequestId(): string {
   counter += 1;
-  return `SR-20261121-${String(process.pid % 1000).padStart(3, '0')}${String(counter).padStart(3, '0')}`;
+  return `SR-20261121-${String(process.pid % 10000).padStart(4, '0')}${String(counter).padStart(3, '0')}`;
 }
 
-export function repairInput(overrides: Partial<RepairRequestInput> = {}, policy: Partial<RepairPolicy> = {}): RepairRequestInput {
+export function requestInput(overrides: Partial<RequestInput> = {}, kind: RequestKind = 'fault_repair', policy: Policy = loadPolicy()): RequestInput {
   return {
     requestId: uniqueRequestId(),
-    customer: { name: 'Li Wei', phone: '13800000001', address: '12 Renmin Road, Flat 301' },
+    kind,
+    ...(kind === 'fault_repair' && { severity: 'general' as const }),
+    customer: { name: '李伟', phone: '13800000001', address: '人民路 12 号 301 室' },
     regionId: 'north',
-    faultDescription: 'No signal on all channels',
-    severity: 'general',
+    description: '所有频道无信号',
     firstContactStaffId: 'agent-1',
-    policy: { ...DEFAULT_REPAIR_POLICY, ...policy },
+    receivedAt: new Date().toISOString(),
+    paperwork: { complete: true, missingItems: [] },
+    policy: snapshotFor(policy, kind),
+    intakeDeadlines: {},
     ...overrides,
   };
 }
 
-let breachCounter = 0;
-/** A breach notice as the workflows send it, with a fresh request number each time. */
-export function breachNotice(overrides: Partial<BreachNotice> = {}): BreachNotice {
-  breachCounter += 1;
-  return {
-    requestId: `SR-20261121-7${String(process.pid % 10000).padStart(4, '0')}${String(breachCounter).padStart(2, '0')}`,
-    regionId: 'north',
+/** Records a breach the way the workflow does (recordStep with a breach), for a fresh request; returns the outcome. */
+export async function recordBreachFor(
+  pool: Pool,
+  options: { regionId?: string; responsibleStaffId?: string; breachedAt?: string; requestId?: string } = {},
+): Promise<StepOutcome & { requestId: string }> {
+  const input = requestInput({ regionId: options.regionId ?? 'north', ...(options.requestId && { requestId: options.requestId }) });
+  const breachedAt = options.breachedAt ?? new Date().toISOString();
+  const breach: BreachEntry = {
+    clock: 'contact',
     stage: 'contact',
     cycle: 0,
     rule: 'R6',
-    limit: 'technician contacts the customer',
-    deadline: new Date(Date.now() - 60_000).toISOString(),
-    breachedAt: new Date().toISOString(),
-    technicianId: 'tech-north-1',
-    ...overrides,
+    deadline: new Date(Date.parse(breachedAt) - 60_000).toISOString(),
+    breachedAt,
+    responsibleStaffId: options.responsibleStaffId ?? 'tech-north-1',
+    aggravatedFromRecord: 3,
+    statementWindowHours: 72,
   };
+  const activities = createActivities(activityDeps(pool, pino({ level: 'silent' })));
+  const outcome = await activities.recordStep({ status: initialStatus(input), events: [], breach, notify: { roles: ['customer_manager'], staffIds: [], at: breachedAt } });
+  return { ...outcome, requestId: input.requestId };
 }
