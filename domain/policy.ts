@@ -4,13 +4,15 @@
  * snapshot of its kind it started with. Pure: no I/O.
  */
 import { Type, type Static } from '@sinclair/typebox';
-import { Value } from '@sinclair/typebox/value';
+import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { FAULT_SEVERITIES, REQUEST_KINDS, STAFF_ROLES, type FaultSeverity, type RequestKind } from './kinds';
 
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 
-const Role = Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)));
+const Role = Type.Union(STAFF_ROLES.map((r) => Type.Literal(r)), { description: `a role: ${STAFF_ROLES.join(', ')}` });
+/** A role, or the technician the job went to. */
+const RoleOrAssignee = Type.Union([Role, Type.Literal('assignee')], { description: `a role (${STAFF_ROLES.join(', ')}) or "assignee"` });
 const Positive = Type.Number({ exclusiveMinimum: 0 });
 
 /** A limit: clock minutes or hours, or working days by the official calendar (R9, R10). */
@@ -18,11 +20,11 @@ const SimpleLimit = Type.Union([
   Type.Object({ minutes: Positive }, { additionalProperties: false }),
   Type.Object({ hours: Positive }, { additionalProperties: false }),
   Type.Object({ workingDays: Type.Integer({ minimum: 1 }) }, { additionalProperties: false }),
-]);
+], { description: '{ "minutes": n > 0 }, { "hours": n > 0 } or { "workingDays": a whole number ≥ 1 }' });
 const Limit = Type.Union([
   SimpleLimit,
   Type.Object({ bySeverity: Type.Object({ general: SimpleLimit, major: SimpleLimit }, { additionalProperties: false }) }, { additionalProperties: false }),
-]);
+], { description: '{ "minutes": n > 0 }, { "hours": n > 0 }, { "workingDays": a whole number ≥ 1 } or { "bySeverity": { "general": limit, "major": limit } }' });
 
 const LadderLevel = Type.Object(
   { afterHours: Type.Number({ minimum: 0 }), alert: Type.Array(Role, { minItems: 1 }) },
@@ -40,9 +42,9 @@ export type Behaviour = (typeof BEHAVIOURS)[number];
 const Stage = Type.Object(
   {
     stage: Type.String({ pattern: '^[a-z_]+$' }),
-    behaviour: Type.Union(BEHAVIOURS.map((b) => Type.Literal(b))),
+    behaviour: Type.Union(BEHAVIOURS.map((b) => Type.Literal(b)), { description: `one of ${BEHAVIOURS.join(', ')}` }),
     /** Who records the stage done: roles, or `assignee` for the technician the job went to. */
-    doneBy: Type.Array(Type.Union([Role, Type.Literal('assignee')]), { minItems: 1 }),
+    doneBy: Type.Array(RoleOrAssignee, { minItems: 1 }),
     /** R12: the customer can be reported unreachable at this stage. */
     unreachable: Type.Optional(Type.Boolean()),
     /** R17: a callback that finds the problem still there reopens this stage. */
@@ -62,11 +64,11 @@ const Clock = Type.Object(
     /** What must happen, as alerts and the Temporal UI say it. */
     description: Type.String({ minLength: 1 }),
     limit: Limit,
-    anchor: Type.Union(ANCHORS.map((a) => Type.Literal(a))),
+    anchor: Type.Union(ANCHORS.map((a) => Type.Literal(a)), { description: `one of ${ANCHORS.join(', ')}` }),
     /** The stage whose completion meets the clock. */
     stops: Type.String(),
     /** Named on the accountability record and warned: a role, or the assigned technician. */
-    responsible: Type.Union([Role, Type.Literal('assignee')]),
+    responsible: RoleOrAssignee,
     /** R13: the deadline may be extended with a leader's approval. */
     extension: Type.Boolean(),
     /** R7: the customer may ask for a later time. */
@@ -193,7 +195,14 @@ export function policyProblems(policy: unknown): string[] {
   for (const error of Value.Errors(PolicySchema, policy)) {
     // A union's alternatives each report; the first message per entry is the clearest.
     const name = entryName(policy, error.path);
-    if (![...problems].some((p) => p.startsWith(`${name}:`))) problems.add(`${name}: ${error.message}, got ${JSON.stringify(error.value)?.slice(0, 80)}`);
+    if ([...problems].some((p) => p.startsWith(`${name}:`))) continue;
+    if (error.type === ValueErrorType.ObjectRequiredProperty) problems.add(`${name}: is missing`);
+    else if (error.type === ValueErrorType.ObjectAdditionalProperties) problems.add(`${name}: unknown entry; known: ${Object.keys((error.schema as { properties?: object }).properties ?? {}).join(', ')}`);
+    else {
+      // A union says what it accepts rather than TypeBox's "Expected union value".
+      const message = error.type === ValueErrorType.Union && typeof error.schema.description === 'string' ? `must be ${error.schema.description}` : error.message;
+      problems.add(`${name}: ${message}, got ${JSON.stringify(error.value)?.slice(0, 80)}`);
+    }
   }
   if (problems.size > 0) return [...problems];
   const p = policy as Policy;
