@@ -4,17 +4,26 @@
  * first response). Pure functions shared by the workflow and the API, so the intake answer shows
  * exactly the state the workflow starts from.
  */
-import { HOUR_MS, limitFor, limitMs, type ClockPolicy, type LadderLevelPolicy, type PolicySnapshot } from './policy';
+import { HOUR_MS, limitFor, limitMs, type ClockPolicy, type KindPolicy, type LadderLevelPolicy, type PolicySnapshot } from './policy';
 import type { ClockStatus, Deadline, RequestInput, RequestStatus, TimelineEvent } from './request';
 import { isSampledForCallback } from './sampling';
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 
-/** The clocks that run from intake and need the calendar (working days): the API computes these. */
+/** Whether a clock runs from the moment of intake: anchored there, at complete paperwork, or at the first stage's start. */
+function startsAtIntake(c: ClockPolicy, k: KindPolicy, paperworkComplete: boolean): boolean {
+  const complete = !k.needsPaperwork || paperworkComplete;
+  return c.anchor === 'intake' || (c.anchor === 'paperwork_complete' && complete) || (c.anchor === 'stage_start' && c.stops === k.stages[0].stage && complete);
+}
+
+/**
+ * The clocks that run from intake and may need the calendar (working days for some severity): the
+ * API computes these for the request's severity, so the intake answer matches the workflow's start.
+ */
 export function intakeWorkingDayClocks(policy: PolicySnapshot, paperworkComplete: boolean): ClockPolicy[] {
-  return policy.kindPolicy.clocks.filter(
-    (c) => 'workingDays' in limitFor(c.limit, 'general') && (c.anchor === 'intake' || (c.anchor === 'paperwork_complete' && paperworkComplete)),
-  );
+  const k = policy.kindPolicy;
+  const inWorkingDays = (c: ClockPolicy) => ('bySeverity' in c.limit ? Object.values(c.limit.bySeverity) : [c.limit]).some((l) => 'workingDays' in l);
+  return k.clocks.filter((c) => inWorkingDays(c) && startsAtIntake(c, k, paperworkComplete));
 }
 
 /** A clock-time deadline from an anchor; undefined for working days. */
@@ -32,8 +41,7 @@ export function initialStatus(input: RequestInput): RequestStatus {
   const firstStage = k.stages[0].stage;
   const clocks: ClockStatus[] = k.clocks.map((c) => {
     const base: ClockStatus = { clock: c.clock, rule: c.rule, description: c.description, stops: c.stops, state: 'pending', cycle: 0, version: 0 };
-    const startsNow = c.anchor === 'intake' || (c.anchor === 'paperwork_complete' && paperworkComplete) || (c.anchor === 'stage_start' && c.stops === firstStage && paperworkComplete);
-    if (!startsNow) return base;
+    if (!startsAtIntake(c, k, paperworkComplete)) return base;
     const deadline = clockDeadline(c, input.severity, receivedMs) ?? input.intakeDeadlines[c.clock];
     if (!deadline) return base;
     return { ...base, state: 'running', startedAt: input.receivedAt, deadline: deadline.deadline, provisional: deadline.provisional };
