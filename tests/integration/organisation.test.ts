@@ -3,23 +3,22 @@
  * duty, backup, nobody: R4, R5), a manager change over time (R5), the statement → decision
  * lifecycle (R21–R25), the aggravation flag (R23), and that an excused breach leaves no record.
  */
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createActivities } from '../../activities';
-import { activityDeps } from '../../worker/activity-deps';
-import { breachNotice } from '../support/fixtures';
+import { loadPolicy } from '../../config/policy';
+import { recordBreachFor } from '../support/fixtures';
 import { http, startService, type RunningService } from '../support/service';
 
 let service: RunningService;
 const as = (staffId: string) => http(service.baseUrl, staffId);
 const admin = () => as('admin-1');
-let activities: ReturnType<typeof createActivities>;
 const suffix = `${process.pid % 10000}`;
 
 beforeAll(async () => {
-  // Short resolution limit (about 6 s) so an excused and an unexcused breach play out in real time.
-  service = await startService({ policy: { resolutionLimitHours: { general: 0.0017, major: 72 } } });
-  activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' })));
+  // Short R8 limit (about 6 s) so an excused and an unexcused breach play out in real time.
+  const policy = loadPolicy();
+  const r8 = policy.kinds.fault_repair.clocks.find((c) => c.clock === 'resolution')!;
+  r8.limit = { bySeverity: { general: { hours: 0.0017 }, major: { hours: 72 } } };
+  service = await startService({ policy });
 });
 afterAll(async () => {
   await service?.close();
@@ -88,7 +87,7 @@ describe('on-duty roster (R4, R5)', () => {
         const { rows } = await service.pool.query(`SELECT recipient_staff_id, body FROM sms_outbox WHERE request_id = $1 AND purpose = 'alert'`, [third]);
         expect(rows).toHaveLength(1);
         expect(rows[0].recipient_staff_id).toBe(`cm-${empty}`);
-        expect(rows[0].body).toMatch(/Nobody is on duty/);
+        expect(rows[0].body).toMatch(/无人值班/);
       },
       { timeout: 20_000, interval: 100 },
     );
@@ -118,24 +117,23 @@ describe('organisation over time (R5)', () => {
     expect(history.changes.some((c: { entity: string; entityId: string }) => c.entity === 'staff' && c.entityId === `tech-${region}`)).toBe(true);
 
     // A breach from now on alerts the new manager, not the old one.
-    const outcome = await activities.escalateBreach(breach({ regionId: region, stage: 'arrival', technicianId: `tech-${region}` }));
-    expect(outcome.alerted).toEqual([`cm-new-${suffix}`]);
+    const outcome = await recordBreachFor(service.pool, { regionId: region, responsibleStaffId: `tech-${region}` });
+    expect(outcome.recipients.map((r) => r.staffId)).toEqual([`cm-new-${suffix}`]);
     // A breach from before the change (an alert retried across it) names the manager in charge then.
     const before = new Date((Date.parse(history.managers[0].from) + Date.parse(history.managers[0].to)) / 2).toISOString();
-    const earlier = await activities.escalateBreach(breach({ regionId: region, stage: 'dispatch', breachedAt: before, technicianId: undefined }));
-    expect(earlier).toMatchObject({ alerted: ['cc-leader-1'], responsibleStaffId: `cm-old-${suffix}` });
+    const earlier = await recordBreachFor(service.pool, { regionId: region, breachedAt: before, responsibleRole: 'customer_manager' });
+    expect(earlier).toMatchObject({ recipients: [{ staffId: `cm-old-${suffix}` }], responsibleStaffId: `cm-old-${suffix}` });
   });
 });
 
-const breach = breachNotice;
 
 describe('accountability ledger (R20–R25)', () => {
   it('names the rule, stage, deadline and person; hears them; then a supervisor decides, and every change is kept', async () => {
-    const notice = breach();
-    const { accountabilityRecordId: id } = await activities.escalateBreach(notice);
+    const breachedAt = new Date(Date.now() - 120_000).toISOString();
+    const { recordId: id, requestId } = await recordBreachFor(service.pool, { breachedAt });
     const opened = (await as('supervisor-1').get(`/accountability/${id}`)).body;
-    expect(opened).toMatchObject({ requestId: notice.requestId, rule: 'R6', stage: 'contact', deadline: notice.deadline, responsibleStaffId: 'tech-north-1', status: 'open' });
-    expect(Date.parse(opened.statementDueAt) - Date.parse(notice.breachedAt)).toBe(72 * 3_600_000);
+    expect(opened).toMatchObject({ requestId, rule: 'R6', stage: 'contact', deadline: new Date(Date.parse(breachedAt) - 60_000).toISOString(), responsibleStaffId: 'tech-north-1', status: 'open' });
+    expect(Date.parse(opened.statementDueAt) - Date.parse(breachedAt)).toBe(72 * 3_600_000);
 
     const tooEarly = await as('supervisor-1').post(`/accountability/${id}/decision`, { outcome: 'warning' });
     expect(tooEarly.status).toBe(409);
@@ -169,7 +167,7 @@ describe('accountability ledger (R20–R25)', () => {
     const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
     // Breaches old enough that the statement window (72 h) has passed, so a supervisor may decide at once.
     const decided = async (person: string, outcome: string, breachedDaysAgo = 5) => {
-      const { accountabilityRecordId: id } = await activities.escalateBreach(breach({ technicianId: person, breachedAt: daysAgo(breachedDaysAgo) }));
+      const { recordId: id } = await recordBreachFor(service.pool, { responsibleStaffId: person, breachedAt: daysAgo(breachedDaysAgo) });
       expect((await as('supervisor-1').post(`/accountability/${id}/decision`, { outcome })).status).toBe(200);
       return id;
     };
@@ -179,20 +177,20 @@ describe('accountability ledger (R20–R25)', () => {
     await createTechnician(person, 'north');
     // An exemption and an undecided record are not "held to account".
     await decided(person, 'exempt');
-    await activities.escalateBreach(breach({ technicianId: person, breachedAt: daysAgo(5) }));
-    const held = [await decided(person, 'warning'), await decided(person, 'best_in_class_revoked'), await decided(person, 'warning')];
-    expect(await Promise.all(held.map(flag))).toEqual([false, false, false]);
-    const { accountabilityRecordId: fourth } = await activities.escalateBreach(breach({ technicianId: person }));
-    expect(await flag(fourth)).toBe(true);
+    await recordBreachFor(service.pool, { responsibleStaffId: person, breachedAt: daysAgo(5) });
+    // "Held to account more than twice within a year": the third decided record is aggravated (policy default 3).
+    const held = [await decided(person, 'warning'), await decided(person, 'best_in_class_revoked')];
+    expect(await Promise.all(held.map(flag))).toEqual([false, false]);
+    const { recordId: third } = await recordBreachFor(service.pool, { responsibleStaffId: person });
+    expect(await flag(third!)).toBe(true);
 
-    // Held to account three times, but one of them more than a year before: not aggravated.
+    // Held to account twice before, but one of them more than a year before: not aggravated.
     const other = `tech-old-${suffix}`;
     await createTechnician(other, 'north');
     await decided(other, 'warning', 400);
     await decided(other, 'warning');
-    await decided(other, 'warning');
-    const { accountabilityRecordId: latest } = await activities.escalateBreach(breach({ technicianId: other }));
-    expect(await flag(latest)).toBe(false);
+    const { recordId: latest } = await recordBreachFor(service.pool, { responsibleStaffId: other });
+    expect(await flag(latest!)).toBe(false);
   });
 });
 
@@ -215,11 +213,11 @@ describe('excused breaches', () => {
     await vi.waitFor(
       async () => {
         const { rows } = await service.pool.query('SELECT stage FROM accountability_records WHERE request_id = $1', [unexcused]);
-        expect(rows).toEqual([{ stage: 'resolution' }]);
+        expect(rows).toEqual([{ stage: 'resolution' }]); // the R8 clock's record
       },
       { timeout: 30_000, interval: 250 },
     );
-    expect(Date.now()).toBeGreaterThan(Date.parse(atResolution.deadlines.resolution));
+    expect(Date.now()).toBeGreaterThan(Date.parse(atResolution.clocks.find((c: { clock: string }) => c.clock === 'resolution').deadline));
     const excusedRecords = await service.pool.query('SELECT count(*)::int AS n FROM accountability_records WHERE request_id = $1', [excused]);
     expect(excusedRecords.rows[0].n).toBe(0);
     expect((await agent.get(`/requests/${excused}`)).body.breaches).toEqual([]);

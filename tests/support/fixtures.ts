@@ -36,7 +36,7 @@ export function requestInput(overrides: Partial<RequestInput> = {}, kind: Reques
 /** Records a breach the way the workflow does (recordStep with a breach), for a fresh request; returns the outcome. */
 export async function recordBreachFor(
   pool: Pool,
-  options: { regionId?: string; responsibleStaffId?: string; breachedAt?: string; requestId?: string } = {},
+  options: { regionId?: string; responsibleStaffId?: string; responsibleRole?: 'customer_manager'; breachedAt?: string; requestId?: string } = {},
 ): Promise<StepOutcome & { requestId: string }> {
   const input = requestInput({ regionId: options.regionId ?? 'north', ...(options.requestId && { requestId: options.requestId }) });
   const breachedAt = options.breachedAt ?? new Date().toISOString();
@@ -47,7 +47,7 @@ export async function recordBreachFor(
     rule: 'R6',
     deadline: new Date(Date.parse(breachedAt) - 60_000).toISOString(),
     breachedAt,
-    responsibleStaffId: options.responsibleStaffId ?? 'tech-north-1',
+    ...(options.responsibleRole ? { responsibleRole: options.responsibleRole } : { responsibleStaffId: options.responsibleStaffId ?? 'tech-north-1' }),
     aggravatedFromRecord: 3,
     statementWindowHours: 72,
   };
