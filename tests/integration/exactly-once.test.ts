@@ -8,6 +8,8 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createActivities, LoggingSmsGateway, type SmsGateway } from '../../activities';
 import { activityDeps } from '../../worker/activity-deps';
 import { deliverSms } from '../../activities/sms';
+import { loadPolicy } from '../../config/policy';
+import { recordBreachFor } from '../support/fixtures';
 import { http, startService, type RunningService } from '../support/service';
 
 /** A gateway that fails the first attempt of every message, as a flaky provider would. */
@@ -28,7 +30,9 @@ let api: ReturnType<typeof http>;
 
 beforeAll(async () => {
   // A 3-second dispatch limit so the R4 breach happens in real time on the dev server.
-  service = await startService({ policy: { dispatchLimitMinutes: 0.05 }, sms: gateway });
+  const policy = loadPolicy();
+  policy.kinds.fault_repair.clocks.find((c) => c.clock === 'dispatch')!.limit = { minutes: 0.05 };
+  service = await startService({ policy, sms: gateway });
   api = http(service.baseUrl, 'agent-1');
   await service.pool.query(`INSERT INTO regions (id, name, branch_id, customer_manager_id) VALUES ('vacant', 'Roster empty', 'city', 'cm-north')
     ON CONFLICT DO NOTHING`);
@@ -66,8 +70,9 @@ describe('a breach escalates exactly once', () => {
     await service.restartWorker();
     const dispatched = await api.post(`/requests/${requestId}/dispatch`, { technicianId: 'tech-north-2' });
     expect(dispatched.status).toBe(200);
-    expect(dispatched.body.technician.staffId).toBe('tech-north-2');
-    expect(dispatched.body.breaches).toMatchObject([{ stage: 'dispatch', rule: 'R4' }]);
+    expect(dispatched.body.assignee.staffId).toBe('tech-north-2');
+    expect(dispatched.body.stage).toBe('contact');
+    expect(dispatched.body.breaches).toMatchObject([{ clock: 'dispatch', rule: 'R4' }]);
 
     const records = await service.pool.query('SELECT stage, rule, responsible_staff_id FROM accountability_records WHERE request_id = $1', [requestId]);
     expect(records.rows).toEqual([{ stage: 'dispatch', rule: 'R4', responsible_staff_id: 'cm-north' }]);
@@ -86,27 +91,30 @@ describe('a breach escalates exactly once', () => {
     await service.client.workflow.getHandle(requestId).terminate('test done');
   });
 
-  it('an escalation activity run twice for the same breach (a retry after a crash) writes nothing new', async () => {
-    const activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' })));
-    const notice = {
-      requestId: `SR-20261121-9${String(Date.now()).slice(-5)}`,
-      regionId: 'north',
-      stage: 'resolution' as const,
-      cycle: 0,
-      rule: 'R8',
-      limit: 'fault resolved',
-      deadline: new Date().toISOString(),
-      breachedAt: new Date().toISOString(),
-      technicianId: 'tech-north-1',
-    };
-    const first = await activities.escalateBreach(notice);
-    const second = await activities.escalateBreach(notice);
-    expect(second.accountabilityRecordId).toBe(first.accountabilityRecordId);
-    expect(first.alerted.sort()).toEqual(['cm-north', 'leader-city']); // R8: customer manager and branch leader
-    const records = await service.pool.query('SELECT responsible_staff_id FROM accountability_records WHERE request_id = $1', [notice.requestId]);
+  it('a breach recorded twice (a retry after a crash) writes one record, and its alert goes once', async () => {
+    const requestId = `SR-20261121-9${String(Date.now()).slice(-5)}`;
+    const breachedAt = new Date().toISOString();
+    const first = await recordBreachFor(service.pool, { requestId, breachedAt });
+    const second = await recordBreachFor(service.pool, { requestId, breachedAt });
+    expect(second.recordId).toBe(first.recordId);
+    expect(first.recipients.map((r) => r.staffId)).toEqual(['cm-north']);
+    const records = await service.pool.query('SELECT responsible_staff_id FROM accountability_records WHERE request_id = $1', [requestId]);
     expect(records.rows).toEqual([{ responsible_staff_id: 'tech-north-1' }]);
-    const sms = await service.pool.query('SELECT recipient_staff_id FROM sms_outbox WHERE request_id = $1 ORDER BY recipient_staff_id', [notice.requestId]);
-    expect(sms.rows.map((r) => r.recipient_staff_id)).toEqual(['cm-north', 'leader-city']);
+    const activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' }), { sms: new LoggingSmsGateway(pino({ level: 'silent' })) }));
+    const alert = { key: `${requestId}/contact/0/alert/cm-north`, requestId, purpose: 'alert' as const, to: first.recipients[0], text: '超时' };
+    await activities.sendMessage(alert);
+    await activities.sendMessage(alert);
+    const sms = await service.pool.query('SELECT recipient_staff_id, status FROM sms_outbox WHERE request_id = $1', [requestId]);
+    expect(sms.rows).toEqual([{ recipient_staff_id: 'cm-north', status: 'sent' }]);
+  });
+
+  it('a bad number fails that one message for good, marked failed, without retrying', async () => {
+    const activities = createActivities(activityDeps(service.pool, pino({ level: 'silent' }), { sms: new LoggingSmsGateway(pino({ level: 'silent' })) }));
+    const key = `test/${Date.now()}/bad`;
+    const bad = { key, requestId: 'SR-20261121-000000', purpose: 'alert' as const, to: { staffId: 'tech-north-1', phone: 'not-a-number' }, text: 'x' };
+    await expect(activities.sendMessage(bad)).rejects.toMatchObject({ type: 'BadRecipient', nonRetryable: true });
+    const { rows } = await service.pool.query('SELECT status FROM sms_outbox WHERE message_key = $1', [key]);
+    expect(rows).toEqual([{ status: 'failed' }]);
   });
 
   it('a message already sent is not sent again under the same key', async () => {
