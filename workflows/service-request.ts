@@ -126,10 +126,20 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
   const flush = () => track(persist());
 
   /** Sends one message per recipient; a recipient who cannot be reached is recorded and blocks nobody. */
-  function deliver(key: string, recorded: Promise<StepOutcome>, text: (outcome: StepOutcome) => string, purpose: OutgoingMessage['purpose'] = 'alert'): void {
+  function deliver(
+    key: string,
+    recorded: Promise<StepOutcome>,
+    text: (outcome: StepOutcome) => string,
+    purpose: OutgoingMessage['purpose'] = 'alert',
+    escalation?: OutgoingMessage['escalation'],
+  ): void {
     track(
       recorded.then((outcome) =>
-        Promise.all(outcome.recipients.map((to) => sendMessage({ key: `${key}/${to.staffId}`, requestId, purpose, to, text: text(outcome) }).catch((err) => alertFailed(key, to.staffId, err)))),
+        Promise.all(
+          outcome.recipients.map((to) =>
+            sendMessage({ key: `${key}/${to.staffId}`, requestId, purpose, to, text: text(outcome), ...(escalation && { escalation }) }).catch((err) => alertFailed(key, to.staffId, err)),
+          ),
+        ),
       ),
     );
   }
@@ -308,13 +318,22 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
       publish();
       const responsible = cp.responsible === 'assignee' ? (assignee ? { responsibleStaffId: assignee } : { responsibleRole: 'customer_manager' as StaffRole }) : { responsibleRole: cp.responsible };
       const breach = { clock: cs.clock, stage: cp.stops, cycle: cs.cycle, rule: cp.rule, deadline, breachedAt: at, ...responsible, ...policy.accountability };
-      deliver(`${key}/alert`, persist({ breach, notify: { roles: alert, staffIds: [], at } }), (o) =>
-        breachText({ ...base, level: 1, responsible: o.responsibleStaffId, recordId: o.recordId }),
+      deliver(
+        `${key}/alert`,
+        persist({ breach, notify: { roles: alert, staffIds: [], at } }),
+        (o) => breachText({ ...base, level: 1, responsible: o.responsibleStaffId, recordId: o.recordId }),
+        'alert',
+        { deadline, rule: cp.rule, level: 1 },
       );
       return;
     }
     note('escalated', { detail: { clock: cs.clock, level: step, alert } });
-    deliver(`${key}/L${step}/alert`, persist({ notify: { roles: alert, staffIds: [], at } }), () => breachText({ ...base, level: step, responsible: assignee }));
+    const levelDue = iso(Date.parse(deadline) + level!.afterHours * HOUR_MS);
+    deliver(`${key}/L${step}/alert`, persist({ notify: { roles: alert, staffIds: [], at } }), () => breachText({ ...base, level: step, responsible: assignee }), 'alert', {
+      deadline: levelDue,
+      rule: cp.rule,
+      level: step,
+    });
   }
 
   /** A working-day deadline in a year without calendar data is recomputed until the data is there. */
