@@ -5,7 +5,7 @@
  * real gateway uses to drop duplicates. A refusal that no retry can fix (bad number) marks the row
  * failed and fails without retry, so one bad recipient never holds up the others.
  */
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Logger } from 'pino';
 import type { Pool } from 'pg';
 import { enqueueSms, markSmsFailed, markSmsGivenUp, markSmsSent, type OutgoingSms } from '../db/outbox';
@@ -44,13 +44,15 @@ export class LoggingSmsGateway implements SmsGateway {
   }
 }
 
-export async function deliverSms(pool: Pool, gateway: SmsGateway, sms: OutgoingSms): Promise<void> {
+/** Sends unless sent already; true when this call sent it. */
+export async function deliverSms(pool: Pool, gateway: SmsGateway, sms: OutgoingSms): Promise<boolean> {
   const row = await enqueueSms(pool, sms);
-  if (row.status === 'sent') return;
+  if (row.status === 'sent') return false;
   if (row.status === 'failed') throw new PermanentSmsFailure(row.lastError ?? 'refused before');
   try {
     const { providerMessageId } = await gateway.send({ idempotencyKey: sms.key, to: sms.recipientPhone, text: sms.body });
     await markSmsSent(pool, row.id, providerMessageId);
+    return true;
   } catch (err) {
     if (isPermanentSmsFailure(err)) await markSmsGivenUp(pool, row.id, err.message);
     else await markSmsFailed(pool, row.id, (err as Error).message);
@@ -62,7 +64,7 @@ export function messageActivities(deps: ActivityDeps) {
   return {
     async sendMessage(message: OutgoingMessage): Promise<void> {
       try {
-        await deliverSms(deps.pool, deps.sms, {
+        const sent = await deliverSms(deps.pool, deps.sms, {
           key: message.key,
           requestId: message.requestId,
           purpose: message.purpose,
@@ -70,6 +72,7 @@ export function messageActivities(deps: ActivityDeps) {
           recipientPhone: message.to.phone,
           body: message.text,
         });
+        if (sent && message.escalation) recordLateness(message.escalation, deps.now());
       } catch (err) {
         if (isPermanentSmsFailure(err)) {
           throw ApplicationFailure.nonRetryable(`SMS to ${message.to.staffId} refused: ${err.message}`, err.kind === 'bad_recipient' ? BAD_RECIPIENT : GATEWAY_REFUSED);
@@ -78,4 +81,13 @@ export function messageActivities(deps: ActivityDeps) {
       }
     },
   };
+}
+
+/**
+ * The escalation lateness histogram (alert sent − deadline), in the worker's Prometheus metrics
+ * through the Temporal runtime's telemetry: how late the promise of "within a second" is kept.
+ */
+function recordLateness(e: { deadline: string; rule: string; level: number }, sentAt: Date): void {
+  const histogram = Context.current().metricMeter.createHistogram('service_clock_escalation_lateness_seconds', 'float', 's', 'Alert sent minus the deadline it escalates');
+  histogram.record(Math.max(0, (sentAt.getTime() - Date.parse(e.deadline)) / 1000), { rule: e.rule, level: String(e.level) });
 }

@@ -59,6 +59,8 @@ export interface OutgoingMessage {
   purpose: 'job' | 'alert' | 'notice';
   to: Recipient;
   text: string;
+  /** An escalation's deadline: its lateness (sent − deadline) is measured when it goes out. */
+  escalation?: { deadline: string; rule: string; level: number };
 }
 
 export interface DispatchAsk {

@@ -218,8 +218,13 @@ export function policyProblems(policy: unknown): string[] {
       if (s.reopenTo !== undefined && !stages.slice(0, i).includes(s.reopenTo)) out.push(`${at}.stages[${i}] (${s.stage}).reopenTo: must name an earlier stage, got "${s.reopenTo}"`);
       if (s.behaviour === 'callback' && i !== k.stages.length - 1) out.push(`${at}.stages[${i}] (${s.stage}): a callback must be the last stage`);
     });
+    const assigns = k.stages.some((s) => s.behaviour === 'assign');
+    k.stages.forEach((s, i) => {
+      if (s.doneBy.includes('assignee') && !assigns) out.push(`${at}.stages[${i}] (${s.stage}).doneBy: "assignee" needs an assign (dispatch) stage in this kind`);
+    });
     k.clocks.forEach((c, i) => {
       const cp = `${at}.clocks[${i}] (${c.clock})`;
+      if (c.responsible === 'assignee' && !assigns) out.push(`${cp}.responsible: "assignee" needs an assign (dispatch) stage in this kind`);
       if (!stages.includes(c.stops)) out.push(`${cp}.stops: no stage "${c.stops}" in this kind; stages: ${stages.join(', ')}`);
       if (c.anchor === 'paperwork_complete' && !k.needsPaperwork) out.push(`${cp}.anchor: waits for paperwork but the kind has needsPaperwork false`);
       if (c.anchor === 'visit_time' && !k.stages.some((s) => s.behaviour === 'appointment')) out.push(`${cp}.anchor: visit_time needs an appointment stage`);

@@ -174,10 +174,10 @@ describe('initialStatus: callbackDue follows the kind’s callbackShare (R16)', 
   });
 
   it('samples by the request number at a share between', () => {
-    // FNV-1a of "SR-20261121-000001", worked out separately: 0.3193… of 2^32.
+    // FNV-1a with a final mix of "SR-20261121-000001", worked out separately: 0.5993… of 2^32.
     const id = 'SR-20261121-000001';
-    expect(initialStatus(input('fault_repair', { requestId: id }, withShare(0.5))).callbackDue).toBe(true);
-    expect(initialStatus(input('fault_repair', { requestId: id }, withShare(0.2))).callbackDue).toBe(false);
+    expect(initialStatus(input('fault_repair', { requestId: id }, withShare(0.7))).callbackDue).toBe(true);
+    expect(initialStatus(input('fault_repair', { requestId: id }, withShare(0.5))).callbackDue).toBe(false);
     expect(initialStatus(input('fault_repair', { requestId: id }, withShare(0))).callbackDue).toBe(false);
   });
 });
