@@ -2,7 +2,9 @@
  * Every error answer says what to fix, in words an agent can act on, and is one the OpenAPI
  * document declares:
  * - validation errors name the field and what it takes ("role must be one of: agent, technician, …");
- * - NUL characters, which PostgreSQL cannot store, are refused before they reach it;
+ * - NUL characters, which PostgreSQL cannot store, are refused before they reach it (and the
+ *   OpenAPI document says so: see enforcedInput, which also makes defaulted fields optional and
+ *   refuses undeclared query parameters);
  * - a method the address does not take is 405 with an Allow header; an unknown address 404;
  * - PostgreSQL or Temporal unreachable (or too slow) is 503 with Retry-After: what is down, that
  *   nothing was changed, to retry;
@@ -150,6 +152,48 @@ function findNul(value: unknown, path = '', depth = 0): string | undefined {
   return undefined;
 }
 
+// ---------------------------------------------------------------- input schemas as the API enforces them
+
+/** Text PostgreSQL can store: no NUL character. */
+const NO_NUL = '^[^\\u0000]*$';
+
+type JsonSchema = Record<string, unknown>;
+
+/**
+ * A route's input schema (a copy; the route module's own objects are not touched) stating what the
+ * API really enforces, so the OpenAPI document matches it:
+ * - free text (a string without pattern, format, enum or const) takes no NUL character;
+ * - a property with a default is not required: the default fills it in;
+ * - a query string takes only the parameters it declares (a typo is refused, not ignored).
+ */
+function enforcedInput(schema: unknown, part: 'body' | 'querystring' | 'params'): unknown {
+  const walk = (node: unknown): unknown => {
+    if (Array.isArray(node)) return node.map(walk);
+    if (node === null || typeof node !== 'object') return node;
+    const out: JsonSchema = { ...(node as JsonSchema) };
+    for (const key of ['properties', 'patternProperties', '$defs', 'definitions']) {
+      if (out[key] && typeof out[key] === 'object') {
+        out[key] = Object.fromEntries(Object.entries(out[key] as JsonSchema).map(([name, inner]) => [name, walk(inner)]));
+      }
+    }
+    for (const key of ['items', 'additionalProperties', 'not', 'anyOf', 'oneOf', 'allOf', 'prefixItems']) {
+      if (out[key] && typeof out[key] === 'object') out[key] = walk(out[key]);
+    }
+    if (out.type === 'string' && out.pattern === undefined && out.format === undefined && out.enum === undefined && out.const === undefined) {
+      out.pattern = NO_NUL;
+    }
+    if (Array.isArray(out.required) && out.properties && typeof out.properties === 'object') {
+      const properties = out.properties as Record<string, JsonSchema | undefined>;
+      out.required = out.required.filter((name: string) => properties[name]?.default === undefined);
+      if ((out.required as string[]).length === 0) delete out.required;
+    }
+    return out;
+  };
+  const result = walk(schema) as JsonSchema;
+  if (part === 'querystring' && result.type === 'object' && result.additionalProperties === undefined) result.additionalProperties = false;
+  return result;
+}
+
 // ---------------------------------------------------------------- documented answers
 
 function isPublic(url: string): boolean {
@@ -159,10 +203,11 @@ function isPublic(url: string): boolean {
 /**
  * Declares on every route the answers any route can give: 400 when it takes input, 401 and 429 when
  * it needs a key, 404 when its address names a resource, 413 and 415 when it takes a body, and
- * 500, 503 and 504. A route's own declarations stay as they are.
+ * 500, 503 and 504. A route's own declarations stay as they are. Its input schemas become the
+ * enforced ones (enforcedInput).
  */
-function declareCommonAnswers(route: RouteOptions): void {
-  const schema = route.schema as (Record<string, unknown> & { response?: Record<string, TSchema>; hide?: boolean }) | undefined;
+function prepareRoute(route: RouteOptions): void {
+  const schema = route.schema as (JsonSchema & { response?: Record<string, TSchema>; hide?: boolean }) | undefined;
   if (!schema || schema.hide || route.url.startsWith('/docs')) return;
   const hasBody = schema.body !== undefined;
   const hasInput = hasBody || schema.params !== undefined || schema.querystring !== undefined || schema.headers !== undefined;
@@ -175,7 +220,13 @@ function declareCommonAnswers(route: RouteOptions): void {
     503: ServerErrorSchema,
     504: ServerErrorSchema,
   };
-  route.schema = { ...schema, response: { ...common, ...(schema.response ?? {}) } };
+  route.schema = {
+    ...schema,
+    ...(schema.body !== undefined && { body: enforcedInput(schema.body, 'body') }),
+    ...(schema.querystring !== undefined && { querystring: enforcedInput(schema.querystring, 'querystring') }),
+    ...(schema.params !== undefined && { params: enforcedInput(schema.params, 'params') }),
+    response: { ...common, ...(schema.response ?? {}) },
+  };
 }
 
 // ---------------------------------------------------------------- the plugin
@@ -209,7 +260,7 @@ function send(reply: FastifyReply, statusCode: number, message: string) {
 }
 
 export const errorHandling = fp(async (app: FastifyInstance) => {
-  app.addHook('onRoute', declareCommonAnswers);
+  app.addHook('onRoute', prepareRoute);
 
   app.addHook('onRequest', async (req, reply) => {
     reply.header('x-request-id', req.id);
