@@ -16,6 +16,7 @@ import { validation } from './plugins/validation';
 import { accountabilityRoutes } from './routes/accountability';
 import { actionRoutes } from './routes/actions';
 import { calendarRoutes } from './routes/calendar';
+import { DEFAULT_HEALING, intakeHealer, type HealingOptions } from './workflow-start';
 import { healthRoutes } from './routes/health';
 import { orgRoutes } from './routes/org';
 import { requestRoutes } from './routes/requests';
@@ -30,6 +31,8 @@ export interface AppDeps {
   policy: Policy;
   /** The official holiday calendar (R9, R10), for the working-day deadlines intake answers with; the file's by default. */
   calendar?: () => HolidayCalendar;
+  /** Start the workflows of requests whose intake was cut short: when, how often (false: never). */
+  healIntake?: HealingOptions | false;
 }
 
 declare module 'fastify' {
@@ -69,5 +72,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(rosterRoutes);
   await app.register(accountabilityRoutes);
   await app.register(calendarRoutes);
+  await app.register(intakeHealer, { healing: deps.healIntake ?? DEFAULT_HEALING });
   return app as unknown as FastifyInstance;
 }

@@ -139,3 +139,24 @@ export async function regionScope(pool: Pool, regionId: string): Promise<{ custo
   );
   return rows[0];
 }
+
+/** Intake: the registry row, the first events and the workflow input, before the workflow starts. */
+export async function recordIntake(pool: Pool, row: RegistryRow, events: TimelineEvent[], input: unknown): Promise<void> {
+  await saveProgress(pool, row, events);
+  await pool.query('UPDATE service_requests SET intake_input = $2 WHERE id = $1 AND workflow_started_at IS NULL', [row.requestId, JSON.stringify(input)]);
+}
+
+export async function markWorkflowStarted(pool: Pool, requestId: string): Promise<void> {
+  await pool.query('UPDATE service_requests SET workflow_started_at = now(), intake_input = NULL WHERE id = $1 AND workflow_started_at IS NULL', [requestId]);
+}
+
+/** Requests taken more than `olderThanMs` ago whose workflow was never confirmed started. */
+export async function unstartedIntakes(pool: Pool, olderThanMs: number, limit = 50): Promise<Array<{ requestId: string; input: unknown }>> {
+  const { rows } = await pool.query<{ id: string; intake_input: unknown }>(
+    `SELECT id, intake_input FROM service_requests
+      WHERE workflow_started_at IS NULL AND intake_input IS NOT NULL AND updated_at < now() - make_interval(secs => $1::double precision / 1000)
+      ORDER BY updated_at LIMIT $2`,
+    [olderThanMs, limit],
+  );
+  return rows.map((r) => ({ requestId: r.id, input: r.intake_input }));
+}

@@ -6,21 +6,20 @@
 import { createHash } from 'node:crypto';
 import { Type } from '@sinclair/typebox';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { workingDeadlineWith } from '../../activities/calendar';
 import { loadCalendar } from '../../config/policy';
 import { claimRequestNumber } from '../../db/intake';
 import { regionExists } from '../../db/organisation';
-import { findSnapshot, listRequests, registryRow, saveProgress, timeline } from '../../db/requests';
+import { findSnapshot, listRequests, markWorkflowStarted, recordIntake, registryRow, timeline } from '../../db/requests';
 import { initialStatus, intakeEvents, intakeWorkingDayClocks } from '../../domain/clocks';
 import { CALL_CENTRE, type FaultSeverity, type RequestKind } from '../../domain/kinds';
 import { limitFor, snapshotFor } from '../../domain/policy';
 import type { Deadline, RequestInput, RequestStatus } from '../../domain/request';
 import { statusQuery } from '../../workflows/messages';
-import type { serviceRequest } from '../../workflows/service-request';
-import { BREACHED, NEXT_DEADLINE, REGION_ID, REQUEST_KIND, REQUEST_STAGE } from '../../workflows/search-attributes';
 import { HttpError } from '../errors';
+import { startRequestWorkflow } from '../workflow-start';
 import { requireRole } from '../plugins/auth';
 import { CreateRequestBody, ErrorSchema, ListQuery, RequestList, RequestParams, RequestStatusSchema, TimelineSchema } from '../schemas/requests';
 
@@ -30,6 +29,9 @@ const IdempotencyHeaders = Type.Object({
   ),
 });
 
+/** How long a status read waits for the workflow before answering from the registry. */
+const STATUS_QUERY_MS = 1000;
+
 const bodyHash = (body: unknown) => createHash('sha256').update(JSON.stringify(body)).digest('hex');
 
 export async function requestRoutes(plain: FastifyInstance): Promise<void> {
@@ -37,10 +39,13 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
   const { pool, temporal, taskQueue, policy } = app.deps;
   const calendar = app.deps.calendar ?? (() => loadCalendar());
 
-  /** Live state from the workflow; the registry's copy (with its time) when the workflow cannot answer. */
+  /**
+   * Live state from the workflow when it answers within a second; else the registry's copy, whose
+   * `asOf` says how fresh it is (a workflow out of every worker's cache replays before answering).
+   */
   async function currentStatus(requestId: string): Promise<RequestStatus> {
     try {
-      return await temporal.workflow.getHandle(requestId).query(statusQuery);
+      return await temporal.connection.withDeadline(Date.now() + STATUS_QUERY_MS, () => temporal.workflow.getHandle(requestId).query(statusQuery));
     } catch (err) {
       const recorded = await findSnapshot(pool, requestId);
       if (recorded) return recorded;
@@ -113,28 +118,11 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
       // A retried POST rebuilds the same input from the time the number was claimed.
       const input = await inputFor(body, claim.requestId, claim.claimedAt, req.staff.id);
       const status = initialStatus(input);
-      // The registry row and first events exist before the workflow: lists show the request at once.
-      await saveProgress(pool, registryRow(status), intakeEvents(input));
-      try {
-        await temporal.workflow.start<typeof serviceRequest>('serviceRequest', {
-          workflowId: claim.requestId,
-          taskQueue,
-          // A retried POST finds the run it started; a closed one is never started again.
-          workflowIdConflictPolicy: 'USE_EXISTING',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          args: [input],
-          staticSummary: `${input.policy.kindPolicy.label} · ${body.regionId} · ${input.description}`.slice(0, 200),
-          typedSearchAttributes: [
-            { key: REQUEST_KIND, value: kind },
-            { key: REGION_ID, value: body.regionId },
-            { key: REQUEST_STAGE, value: status.stage },
-            ...(status.nextDeadline ? [{ key: NEXT_DEADLINE, value: new Date(status.nextDeadline) }] : []),
-            { key: BREACHED, value: false },
-          ],
-        });
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
+      // The registry row, first events and input exist before the workflow: lists show the request
+      // at once, and if this process dies before the start, the intake healer starts it.
+      await recordIntake(pool, registryRow(status), intakeEvents(input), input);
+      await startRequestWorkflow(temporal, taskQueue, input);
+      await markWorkflowStarted(pool, claim.requestId);
       reply.code(claim.outcome === 'new' ? 201 : 200);
       if (claim.outcome === 'replay') {
         reply.header('idempotent-replayed', 'true');

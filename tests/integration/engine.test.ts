@@ -4,6 +4,9 @@
  * No real deadline is awaited: every action follows the previous one at once.
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { recordIntake, registryRow } from '../../db/requests';
+import { initialStatus, intakeEvents } from '../../domain/clocks';
+import { requestInput } from '../support/fixtures';
 import { http, startService, untilStage as untilStageOver, type RunningService } from '../support/service';
 
 let service: RunningService;
@@ -217,5 +220,31 @@ describe('authorization is decided by the request itself (R13, four eyes, region
       expect(rows.map((r) => r.recipient_staff_id)).toEqual(['tech-north-1', 'tech-north-2']);
     });
     expect((await agent.post(`/requests/${id}/cancel`, { reason: '再次撤回' })).status).toBe(409);
+  });
+});
+
+describe('a request whose intake was cut short (issue: nothing lost when processes crash)', () => {
+  it('is started by the intake healer without waiting for the client', async () => {
+    const healing = await startService({ healIntake: { afterMs: 500, everyMs: 300 } });
+    try {
+      // What POST /requests records before starting the workflow, then "crashes".
+      const input = requestInput({ receivedAt: new Date(Date.now() - 1000).toISOString() });
+      await recordIntake(healing.pool, registryRow(initialStatus(input)), intakeEvents(input), input);
+      const started = await vi.waitFor(
+        async () => {
+          const { rows } = await healing.pool.query('SELECT workflow_started_at, intake_input FROM service_requests WHERE id = $1', [input.requestId]);
+          expect(rows[0].workflow_started_at).not.toBeNull();
+          return rows[0];
+        },
+        { timeout: 15_000, interval: 200 },
+      );
+      expect(started.intake_input).toBeNull();
+      const described = await healing.client.workflow.getHandle(input.requestId).describe();
+      expect(described.type).toBe('serviceRequest');
+      await vi.waitFor(async () => expect((await http(healing.baseUrl, 'agent-1').get(`/requests/${input.requestId}`)).body.stage).toBe('contact'), { timeout: 15_000, interval: 200 });
+      await healing.client.workflow.getHandle(input.requestId).terminate('test done');
+    } finally {
+      await healing.close();
+    }
   });
 });

@@ -167,7 +167,8 @@ describe('accountability ledger (R20–R25)', () => {
     const daysAgo = (d: number) => new Date(Date.now() - d * 86_400_000).toISOString();
     // Breaches old enough that the statement window (72 h) has passed, so a supervisor may decide at once.
     const decided = async (person: string, outcome: string, breachedDaysAgo = 5) => {
-      const { recordId: id } = await recordBreachFor(service.pool, { responsibleStaffId: person, breachedAt: daysAgo(breachedDaysAgo) });
+      const { recordId } = await recordBreachFor(service.pool, { responsibleStaffId: person, breachedAt: daysAgo(breachedDaysAgo) });
+      const id = recordId!;
       expect((await as('supervisor-1').post(`/accountability/${id}/decision`, { outcome })).status).toBe(200);
       return id;
     };

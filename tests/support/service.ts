@@ -8,7 +8,7 @@ import pino from 'pino';
 import { inject, vi } from 'vitest';
 import type { SmsGateway } from '../../activities';
 import { LoggingSmsGateway } from '../../activities';
-import { buildApp } from '../../api/app';
+import { buildApp, type AppDeps } from '../../api/app';
 import { demoApiKey, loadDemoData } from '../../db/demo-data';
 import { createPool, type Pool } from '../../db/pool';
 import { loadPolicy } from '../../config/policy';
@@ -28,7 +28,7 @@ export interface RunningService {
 }
 
 export async function startService(
-  options: { policy?: Policy; sms?: SmsGateway } = {},
+  options: { policy?: Policy; sms?: SmsGateway; healIntake?: AppDeps['healIntake'] } = {},
 ): Promise<RunningService> {
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   installTemporalRuntime(logger, 'ERROR');
@@ -50,7 +50,7 @@ export async function startService(
   const policy = options.policy ?? loadPolicy();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
-  const app = await buildApp({ pool, temporal: client, taskQueue, logger, policy });
+  const app = await buildApp({ pool, temporal: client, taskQueue, logger, policy, healIntake: options.healIntake ?? false });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
 
   return {
