@@ -2,13 +2,72 @@
  * Demo organisation for `npm start` and the integration tests: one branch with two regions, each
  * with a customer manager and an on-duty technician, plus agents, a call-centre shift leader,
  * leaders and a supervisor. Idempotent: running it again changes nothing.
+ *
+ * Demo API keys are random per installation: made once, kept in .data/demo-api-keys.json (mode
+ * 600, next to the embedded database they open), printed by `npm start`. Loading the demo data
+ * stores their hashes and revokes any other demo key of the same staff member, including the old
+ * guessable `demo-<staff id>` ones.
  */
+import { randomBytes } from 'node:crypto';
+import { existsSync, linkSync, mkdirSync, readFileSync, renameSync, unlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import type { Pool } from 'pg';
-import { storeApiKey } from './api-keys';
+import { hashApiKey, storeApiKey } from './api-keys';
 import { inTransaction } from './pool';
 
-/** Demo credentials, printed by `npm start`: for trying the product only; issue real keys with POST /staff/{id}/api-keys. */
-export const demoApiKey = (staffId: string) => `demo-${staffId}`;
+/** Where this installation's demo keys live (gitignored with the rest of .data/). */
+export const DEMO_API_KEYS_FILE = path.resolve(__dirname, '..', '.data', 'demo-api-keys.json');
+const DEMO_LABEL = 'demo';
+
+const newDemoKey = () => `demo_${randomBytes(24).toString('base64url')}`;
+
+function readKeys(file: string): Record<string, string> | undefined {
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
+  } catch (err) {
+    throw new Error(`Cannot read the demo API keys in ${file} (${(err as Error).message}): delete the file and start again for new keys.`);
+  }
+}
+
+/**
+ * This installation's demo keys, staff id → key, made on first use. Safe when several processes
+ * (test files, the launcher) ask at once: the file appears whole or not at all (written beside,
+ * then hard-linked into place, which fails if another process got there first).
+ */
+export function demoApiKeys(file = DEMO_API_KEYS_FILE): Record<string, string> {
+  let keys = readKeys(file);
+  if (!keys) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    const fresh = Object.fromEntries(DEMO_STAFF.map((s) => [s.id, newDemoKey()]));
+    const partial = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(partial, `${JSON.stringify(fresh, null, 2)}\n`, { mode: 0o600 });
+    try {
+      linkSync(partial, file);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    } finally {
+      unlinkSync(partial);
+    }
+    keys = readKeys(file)!;
+  }
+  const missing = DEMO_STAFF.filter((s) => !keys[s.id]);
+  if (missing.length > 0) {
+    // Demo staff added since the file was made: give them keys too, keeping the others.
+    for (const s of missing) keys[s.id] = newDemoKey();
+    const partial = `${file}.${process.pid}.tmp`;
+    writeFileSync(partial, `${JSON.stringify(keys, null, 2)}\n`, { mode: 0o600 });
+    renameSync(partial, file);
+  }
+  return keys;
+}
+
+/** A demo staff member's API key on this installation (see demoApiKeys); for trying the product and for tests. */
+export function demoApiKey(staffId: string): string {
+  const key = demoApiKeys()[staffId];
+  if (!key) throw new Error(`"${staffId}" is not a demo staff member`);
+  return key;
+}
 
 export const DEMO_STAFF = [
   { id: 'agent-1', name: 'Chen Jing', role: 'agent', phone: '13700000001', region: null },
@@ -68,5 +127,13 @@ export async function loadDemoData(pool: Pool, now = new Date()): Promise<void> 
     }
     await db.query(`UPDATE branches SET company_id = 'company' WHERE company_id IS NULL`);
   });
-  for (const s of DEMO_STAFF) await storeApiKey(pool, s.id, demoApiKey(s.id), 'demo');
+  const keys = demoApiKeys();
+  for (const s of DEMO_STAFF) {
+    await storeApiKey(pool, s.id, keys[s.id], DEMO_LABEL);
+    // Only this installation's key opens the demo account: earlier ones (and `demo-<id>`) stop working.
+    await pool.query(
+      `UPDATE api_keys SET revoked_at = now() WHERE staff_id = $1 AND label = $2 AND key_hash <> $3 AND revoked_at IS NULL`,
+      [s.id, DEMO_LABEL, hashApiKey(keys[s.id])],
+    );
+  }
 }

