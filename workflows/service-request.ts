@@ -293,12 +293,16 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
       const interrupted = await condition(changed, Math.max(next.at - now(), 1), { summary });
       if (interrupted) continue;
       fired.add(next.step);
-      fireStep(cs, cp, next.step, next.level);
+      fireStep(cs, cp, next.step, next.at, next.level);
     }
   }
 
-  function fireStep(cs: ClockStatus, cp: ClockPolicy, step: number, level?: LadderLevelPolicy): void {
-    const at = iso(now());
+  /**
+   * One ladder step, because its timer fired. Its time is the step's own (the deadline for the
+   * breach), never the activation's clock: an activation can carry an earlier task's time.
+   */
+  function fireStep(cs: ClockStatus, cp: ClockPolicy, step: number, stepAt: number, level?: LadderLevelPolicy): void {
+    const at = iso(stepAt);
     const deadline = cs.deadline!;
     const base = { requestId, rule: cp.rule, description: cp.description, deadline, offset: rules.utcOffsetMinutes };
     const assignee = state.assignee?.staffId;
@@ -306,7 +310,7 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
     if (step === 0) {
       state.warnings.push({ clock: cs.clock, at });
       const to = cp.responsible === 'assignee' ? (assignee ? { roles: [], staffIds: [assignee] } : { roles: ['customer_manager' as StaffRole], staffIds: [] }) : { roles: [cp.responsible], staffIds: [] };
-      note('warned', { detail: { clock: cs.clock, rule: cp.rule, deadline } });
+      note('warned', { at, detail: { clock: cs.clock, rule: cp.rule, deadline } });
       deliver(`${key}/v${cs.version}/warning`, persist({ notify: { ...to, at } }), () => warningText(base), 'notice');
       return;
     }
@@ -314,7 +318,7 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
     if (step === 1) {
       cs.breachedAt = at;
       state.breaches.push({ clock: cs.clock, stage: cp.stops, cycle: cs.cycle, rule: cp.rule, deadline, breachedAt: at });
-      note('breached', { onTime: false, detail: { clock: cs.clock, rule: cp.rule, deadline } });
+      note('breached', { at, onTime: false, detail: { clock: cs.clock, rule: cp.rule, deadline } });
       publish();
       const responsible = cp.responsible === 'assignee' ? (assignee ? { responsibleStaffId: assignee } : { responsibleRole: 'customer_manager' as StaffRole }) : { responsibleRole: cp.responsible };
       const breach = { clock: cs.clock, stage: cp.stops, cycle: cs.cycle, rule: cp.rule, deadline, breachedAt: at, ...responsible, ...policy.accountability };
@@ -327,7 +331,7 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
       );
       return;
     }
-    note('escalated', { detail: { clock: cs.clock, level: step, alert } });
+    note('escalated', { at, detail: { clock: cs.clock, level: step, alert } });
     const levelDue = iso(Date.parse(deadline) + level!.afterHours * HOUR_MS);
     deliver(`${key}/L${step}/alert`, persist({ notify: { roles: alert, staffIds: [], at } }), () => breachText({ ...base, level: step, responsible: assignee }), 'alert', {
       deadline: levelDue,
@@ -600,10 +604,10 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
   async function watchReport(report: UnreachableReport, index: number): Promise<void> {
     const filed = await condition(() => report.reportFiledAt !== undefined, Math.max(Date.parse(report.reportDueAt) - now(), 1), { summary: 'R12 written report to the business leader' });
     if (filed) return;
-    const at = iso(now());
+    const at = report.reportDueAt;
     const clock = 'unreachable_report';
     state.breaches.push({ clock, stage: report.stage, cycle: index, rule: 'R12', deadline: report.reportDueAt, breachedAt: at });
-    note('breached', { onTime: false, detail: { clock, rule: 'R12', deadline: report.reportDueAt, reportedBy: report.reportedBy } });
+    note('breached', { at, onTime: false, detail: { clock, rule: 'R12', deadline: report.reportDueAt, reportedBy: report.reportedBy } });
     publish();
     const breach = { clock, stage: report.stage, cycle: index, rule: 'R12', deadline: report.reportDueAt, breachedAt: at, responsibleStaffId: report.reportedBy, ...policy.accountability };
     deliver(`${requestId}/${clock}/${index}/alert`, persist({ breach, notify: { roles: rules.reportBreachAlert, staffIds: [], at } }), (o) =>
