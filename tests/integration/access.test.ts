@@ -3,7 +3,7 @@
  * rule is tested both allowed and refused (401 without or with a wrong key, 403 for the wrong role
  * or someone else's job or region).
  */
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordBreachFor } from '../support/fixtures';
 import { http, startService, untilStage as untilStageOver, type RunningService } from '../support/service';
 
@@ -62,7 +62,7 @@ describe('credentials (401)', () => {
     expect((await as('agent-1').post('/staff/temp-agent/api-keys', { label: 'phone' })).status).toBe(403);
     const issued = await admin.post('/staff/temp-agent/api-keys', { label: 'phone' });
     expect(issued.status).toBe(201);
-    const withKey = (key: string) => fetch(`${service.baseUrl}/requests`, { headers: { authorization: `Bearer ${issued.body.key}` } }).then((r) => r.status);
+    const withKey = (key: string) => fetch(`${service.baseUrl}/requests`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
     expect(await withKey(issued.body.key)).toBe(200);
     await admin.put('/staff/temp-agent', { name: 'Temp', role: 'agent', phone: '13700000077', regionId: null, branchId: 'city', active: false });
     expect(await withKey(issued.body.key)).toBe(401);

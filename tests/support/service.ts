@@ -7,7 +7,6 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import pino from 'pino';
 import { inject, vi } from 'vitest';
 import type { SmsGateway } from '../../activities';
-import { LoggingSmsGateway } from '../../activities';
 import { buildApp, type AppDeps } from '../../api/app';
 import { demoApiKey, loadDemoData } from '../../db/demo-data';
 import { createPool, type Pool } from '../../db/pool';
@@ -85,7 +84,7 @@ export function http(baseUrl: string, staffId?: string) {
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    // eslint-disable-next-line @typescript-eslint/no-explicit-any
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read whatever JSON the route answers
     return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : undefined) as any };
   }
   return {
