@@ -98,8 +98,8 @@ describe('fault repair, whole lifecycle (R1, R4, R6, R8, R16)', () => {
 });
 
 describe('the other kinds, whole lifecycles', () => {
-  it('installation (R9, R11, R32): waits for paperwork, is dispatched, visited, completed and called back', async () => {
-    const created = await agent.post('/requests', { kind: 'installation_city', customer, regionId: 'north', description: '新装有线电视', paperwork: { complete: false, missingItems: ['身份证复印件'] } });
+  it.each(['installation_city', 'installation_rural'])('%s (R9, R11, R32): waits for paperwork, is dispatched, visited, completed and called back', async (kind) => {
+    const created = await agent.post('/requests', { kind, customer, regionId: 'north', description: '新装有线电视', paperwork: { complete: false, missingItems: ['身份证复印件'] } });
     expect(created.status).toBe(201);
     expect(created.body.waitingFor).toBe('paperwork');
     const id = created.body.requestId;
