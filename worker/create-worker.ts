@@ -14,15 +14,18 @@ export interface WorkerOptions {
   tuning?: WorkerTuning;
   /** A prebuilt bundle or the sources (worker/workflow-bundle.ts); the sources when absent. */
   code?: WorkflowCode;
+  /** How long a shutdown waits for in-flight activities before cancelling them (SDK default: 0). */
+  shutdownGraceTime?: string;
 }
 
-export function createServiceWorker({ connection, namespace, taskQueue, deps, tuning, code }: WorkerOptions): Promise<Worker> {
+export function createServiceWorker({ connection, namespace, taskQueue, deps, tuning, code, shutdownGraceTime }: WorkerOptions): Promise<Worker> {
   return Worker.create({
     connection,
     namespace,
     taskQueue,
     ...(code ?? { workflowsPath: WORKFLOWS_PATH }),
     activities: createActivities(deps),
+    ...(shutdownGraceTime ? { shutdownGraceTime } : {}),
     ...(tuning
       ? {
           maxCachedWorkflows: tuning.maxCachedWorkflows,

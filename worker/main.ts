@@ -52,6 +52,9 @@ runProcess('worker', async () => {
     deps,
     tuning,
     code,
+    // SIGTERM lets in-flight activities (short database writes, an SMS hand-off) finish; the
+    // launcher and docker-compose wait longer than this before killing the process.
+    shutdownGraceTime: '10s',
   });
   logger.info(
     { taskQueue: config.taskQueue, temporal: config.temporalAddress, workflows: description, metrics: metrics ? `http://${metrics}/metrics` : 'off', ...tuning },
