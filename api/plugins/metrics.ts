@@ -1,5 +1,6 @@
 /**
- * GET /metrics in Prometheus text format (prom-client, a registry per app):
+ * The metrics behind GET /metrics (the route is in routes/health.ts, registered after the OpenAPI
+ * plugin so it is documented), in Prometheus text format (prom-client, a registry per app):
  * - http_request_duration_seconds{method,route,status_code}: a histogram per route pattern
  *   (`/requests/:id`, never the raw URL; `unmatched` for unknown addresses), whose _count is the
  *   request count by route and status;
@@ -12,7 +13,6 @@
  * When PostgreSQL is down the database gauges are left out and
  * service_clock_metrics_database_up is 0; the scrape still answers.
  */
-import { Type } from '@sinclair/typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Pool } from 'pg';
@@ -49,6 +49,13 @@ async function outboxBacklog(pool: Pool): Promise<OutboxBacklog> {
        FROM sms_outbox WHERE status <> 'sent'`,
   );
   return rows[0];
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The Prometheus text of this app's registry (served by GET /metrics, routes/health.ts). */
+    metricsText(): Promise<{ contentType: string; text: string }>;
+  }
 }
 
 const started = new WeakMap<FastifyRequest, bigint>();
@@ -131,27 +138,12 @@ export const metrics = fp(async (app: FastifyInstance) => {
     duration.observe({ method: req.method, route, status_code: String(reply.statusCode) }, seconds);
   });
 
-  app.get(
-    '/metrics',
-    {
-      schema: {
-        tags: ['operations'],
-        summary: 'Prometheus metrics: HTTP durations by route, open requests by kind and stage, SMS backlog',
-        security: [],
-        response: {
-          200: {
-            description: 'Prometheus text exposition format 0.0.4',
-            content: { 'text/plain': { schema: Type.String() } },
-          },
-        },
-      },
-    },
-    async (_req, reply) => {
+  app.decorate('metricsText', async () => {
+    scrape = undefined;
+    try {
+      return { contentType: registry.contentType as string, text: await registry.metrics() };
+    } finally {
       scrape = undefined;
-      const text = await registry.metrics();
-      scrape = undefined;
-      reply.header('content-type', registry.contentType);
-      return text;
-    },
-  );
+    }
+  });
 });

@@ -60,7 +60,7 @@ export const requestTimeouts = fp(async (app: FastifyInstance, options: Partial<
           .send({
             statusCode: 504,
             error: 'Gateway Timeout',
-            message: `The service took longer than ${Math.round(limits.handlerMs / 1000)} s to answer; nothing is lost. Read the request again to see whether your action was recorded, and retry only if it was not.`,
+            message: `The service took longer than ${Math.max(1, Math.round(limits.handlerMs / 1000))} s to answer; nothing is lost. Read the request again to see whether your action was recorded, and retry only if it was not.`,
             requestId: String(req.id),
           });
       }, limits.handlerMs).unref(),

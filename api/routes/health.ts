@@ -1,6 +1,7 @@
 /**
- * GET /health: each dependency's state, within ~2 s whatever happens. 200 when PostgreSQL and
- * Temporal both answer, 503 when one does not; always a JSON body saying which and how long it took.
+ * Operations: GET /health, each dependency's state, within ~2 s whatever happens (200 when
+ * PostgreSQL and Temporal both answer, 503 when one does not; always a JSON body saying which and
+ * how long it took); GET /metrics, Prometheus text (plugins/metrics.ts).
  */
 import { Type } from '@sinclair/typebox';
 import type { FastifyInstance } from 'fastify';
@@ -67,6 +68,28 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       if (!ok) req.log.warn({ postgres, temporal: temporalState }, 'health: a dependency is down');
       reply.code(ok ? 200 : 503);
       return { status: ok ? ('ok' as const) : ('degraded' as const), postgres, temporal: temporalState, checkedAt: new Date().toISOString() };
+    },
+  );
+
+  app.get(
+    '/metrics',
+    {
+      schema: {
+        tags: ['operations'],
+        summary: 'Prometheus metrics: HTTP durations by route, open requests by kind and stage, SMS backlog',
+        security: [],
+        response: {
+          200: {
+            description: 'Prometheus text exposition format 0.0.4',
+            content: { 'text/plain': { schema: Type.String() } },
+          },
+        },
+      },
+    },
+    async (_req, reply) => {
+      const { contentType, text } = await app.metricsText();
+      reply.header('content-type', contentType);
+      return text;
     },
   );
 }

@@ -7,6 +7,8 @@
  * database (created on the run's PostgreSQL and dropped afterwards), so whatever the fuzzer
  * creates or changes as an admin never reaches the other suites' demo data.
  *
+ * FUZZ_MAX_EXAMPLES, FUZZ_SEED and FUZZ_AS (a demo staff id to act as) tune a run by hand.
+ *
  * schemathesis comes from PyPI: SCHEMATHESIS_PATH, else .tools/schemathesis (a venv), else it is
  * installed there now, as scripts/temporal-binaries.ts does for the Temporal binaries.
  */
@@ -167,6 +169,8 @@ beforeAll(async () => {
   // An admin of its own, so a fuzzed PUT /staff/{id} cannot take away the key the run uses.
   await pool.query(`INSERT INTO staff (id, name, role, phone, branch_id) VALUES ('fuzz-admin', 'Fuzz admin', 'admin', '13700009999', 'city')`);
   apiKey = (await issueApiKey(pool, 'fuzz-admin', 'schemathesis')).key;
+  // FUZZ_AS=<demo staff id> fuzzes as that person instead (agent-1, tech-north-1 …) to reach other roles' paths.
+  if (process.env.FUZZ_AS) apiKey = demoApiKey(process.env.FUZZ_AS);
 
   const logger = pino({ level: process.env.TEST_LOG_LEVEL ?? 'error' }, pino.destination({ dest: path.join(OUT, 'api.log'), sync: true }));
   installTemporalRuntime(logger, 'ERROR');
