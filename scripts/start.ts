@@ -32,18 +32,29 @@ async function stopAll(): Promise<void> {
   for (const { stop } of stops.splice(0).reverse()) await stop().catch(() => undefined);
 }
 
-async function shutdown(reason: string, exitCode: number): Promise<never> {
-  if (!stopping) {
-    stopping = true;
-    if (stops.length > 0) say(`${reason}: stopping ${[...stops].reverse().map((s) => s.name).join(', ')} …`);
-    await stopAll();
-    if (exitCode === 0) say('stopped.');
+let stoppingSince = 0;
+
+async function shutdown(reason: string, exitCode: number): Promise<void> {
+  if (stopping) {
+    // A repeated signal: npm and the tsx CLI relay the terminal's Ctrl-C a second time within
+    // milliseconds, so only a deliberate second Ctrl-C, seconds later, forces the exit (the exit
+    // hooks then kill whatever is left).
+    if (exitCode === 0 && Date.now() - stoppingSince > 3_000) {
+      say(`${reason} again: not waiting any longer, killing what is left.`);
+      process.exit(130);
+    }
+    return;
   }
+  stopping = true;
+  stoppingSince = Date.now();
+  if (stops.length > 0) say(`${reason}: stopping ${[...stops].reverse().map((s) => s.name).join(', ')} …`);
+  await stopAll();
+  if (exitCode === 0) say('stopped.');
   process.exit(exitCode);
 }
 
-async function fail(err: unknown): Promise<never> {
-  if (stopping) process.exit(1);
+async function fail(err: unknown): Promise<void> {
+  if (stopping) return; // already stopping (Ctrl-C during start-up): what was starting fails as it is stopped
   console.error(`[start] failed: ${errorLine(err)}`);
   stopping = true;
   await stopAll();
