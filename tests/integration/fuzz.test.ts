@@ -48,30 +48,50 @@ function executable(file: string): boolean {
   }
 }
 
-/** The schemathesis command: SCHEMATHESIS_PATH, the project's venv, or a fresh install into it. */
-function ensureSchemathesis(): string {
-  const fromEnv = process.env.SCHEMATHESIS_PATH;
-  if (fromEnv) return fromEnv;
-  const bin = path.join(VENV, 'bin', 'schemathesis');
-  if (executable(bin)) return bin;
-  console.log('[fuzz] Installing schemathesis from PyPI into .tools/schemathesis …');
-  for (const python of ['python3', 'python']) {
-    const venv = spawnSync(python, ['-m', 'venv', VENV], { stdio: 'inherit' });
-    if (venv.status !== 0) continue;
-    const pip = spawnSync(
-      path.join(VENV, 'bin', 'python'),
-      ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', 'schemathesis>=4.32,<5'],
-      { stdio: 'inherit' },
-    );
-    if (pip.status === 0 && executable(bin)) return bin;
-  }
-  throw new Error('schemathesis is needed for the fuzz test: python3 with venv and pip, or SCHEMATHESIS_PATH');
+interface Command {
+  file: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
 }
 
-function run(command: string, args: string[], logFile: string): Promise<{ code: number; output: string }> {
+const TARGET = path.join(ROOT, '.tools', 'schemathesis-pip');
+const CLI_FROM_TARGET = "import sys; from schemathesis.cli import schemathesis; sys.argv[0] = 'schemathesis'; sys.exit(schemathesis())";
+
+/**
+ * The schemathesis command: SCHEMATHESIS_PATH, the project's venv (.tools/schemathesis), a pip
+ * --target install (.tools/schemathesis-pip, where python3 has no venv module), or a fresh install.
+ */
+function ensureSchemathesis(): Command {
+  const fromEnv = process.env.SCHEMATHESIS_PATH;
+  if (fromEnv) return { file: fromEnv, args: [], env: {} };
+  const bin = path.join(VENV, 'bin', 'schemathesis');
+  const fromTarget = (python: string): Command => ({ file: python, args: ['-c', CLI_FROM_TARGET], env: { PYTHONPATH: TARGET } });
+  const targetWorks = (python: string) =>
+    spawnSync(python, ['-c', 'import schemathesis.cli'], { env: { ...process.env, PYTHONPATH: TARGET }, stdio: 'ignore' }).status === 0;
+  if (executable(bin)) return { file: bin, args: [], env: {} };
+  for (const python of ['python3', 'python']) if (executable(path.join(TARGET, 'schemathesis')) || targetWorks(python)) return fromTarget(python);
+  const spec = 'schemathesis>=4.32,<5';
+  console.log(`[fuzz] Installing ${spec} from PyPI into .tools/ …`);
+  for (const python of ['python3', 'python']) {
+    if (spawnSync(python, ['-m', 'venv', VENV], { stdio: 'inherit' }).status === 0) {
+      const pip = spawnSync(path.join(VENV, 'bin', 'python'), ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', spec], {
+        stdio: 'inherit',
+      });
+      if (pip.status === 0 && executable(bin)) return { file: bin, args: [], env: {} };
+    }
+    const pip = spawnSync(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', TARGET, spec], { stdio: 'inherit' });
+    if (pip.status === 0 && targetWorks(python)) return fromTarget(python);
+  }
+  throw new Error('schemathesis is needed for the fuzz test: python3 with pip (and venv), or SCHEMATHESIS_PATH');
+}
+
+function run(command: Command, args: string[], logFile: string): Promise<{ code: number; output: string }> {
   return new Promise((resolve, reject) => {
     // Asynchronous: the API answers from this same process while schemathesis runs.
-    const child = spawn(command, args, { cwd: OUT, env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } });
+    const child = spawn(command.file, [...command.args, ...args], {
+      cwd: OUT,
+      env: { ...process.env, ...command.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' },
+    });
     let output = '';
     child.stdout.on('data', (d) => (output += d));
     child.stderr.on('data', (d) => (output += d));
@@ -93,7 +113,7 @@ let connection: Connection;
 let close: () => Promise<void>;
 let baseUrl: string;
 let apiKey: string;
-let schemathesis: string;
+let schemathesis: Command;
 let config: string;
 
 /** Real requests of several kinds (taken by a demo agent) and a breach record, so fuzzed calls reach past 404. */
@@ -196,7 +216,7 @@ beforeAll(async () => {
     await app.close();
   };
   config = writeConfig(await seed());
-});
+}, 300_000); // a first run installs schemathesis
 
 afterAll(async () => {
   await close?.();
