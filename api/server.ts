@@ -30,8 +30,8 @@ runProcess('api', async () => {
   } catch (err) {
     await app.close().catch(() => undefined);
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === 'EADDRINUSE') throw new Error(`Port ${config.port} on ${config.host} is already in use: stop what listens there, or set PORT to another port.`);
-    if (code === 'EADDRNOTAVAIL') throw new Error(`HOST=${config.host} is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0 for all).`);
+    if (code === 'EADDRINUSE') throw new Error(`Port ${config.port} on ${config.host} is already in use: stop what listens there, or set PORT to another port.`, { cause: err });
+    if (code === 'EADDRNOTAVAIL') throw new Error(`HOST=${config.host} is not an address of this machine: set HOST to one (127.0.0.1, 0.0.0.0 for all).`, { cause: err });
     throw err;
   }
 

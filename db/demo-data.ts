@@ -26,7 +26,7 @@ function readKeys(file: string): Record<string, string> | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
   } catch (err) {
-    throw new Error(`Cannot read the demo API keys in ${file} (${(err as Error).message}): delete the file and start again for new keys.`);
+    throw new Error(`Cannot read the demo API keys in ${file} (${(err as Error).message}): delete the file and start again for new keys.`, { cause: err });
   }
 }
 

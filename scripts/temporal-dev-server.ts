@@ -95,7 +95,7 @@ export async function startDevServer(options: {
     } catch (err) {
       if (Date.now() > deadline) {
         child.kill('SIGKILL');
-        throw new Error(`Temporal dev server did not answer on ${address} within 60 s: ${(err as Error).message}`);
+        throw new Error(`Temporal dev server did not answer on ${address} within 60 s: ${(err as Error).message}`, { cause: err });
       }
       await new Promise((r) => setTimeout(r, 250));
     }

@@ -13,7 +13,7 @@ type TemporalSettings = Pick<Settings, 'temporalAddress' | 'temporalTls' | 'temp
 
 function unreachable(settings: TemporalSettings, err: unknown): Error {
   const secured = settings.temporalTls || settings.temporalApiKey ? ' and the TEMPORAL_TLS_* / TEMPORAL_API_KEY settings' : '';
-  return new Error(`Cannot reach Temporal at ${settings.temporalAddress} (${(err as Error).message}): is it running? Check TEMPORAL_ADDRESS${secured}.`);
+  return new Error(`Cannot reach Temporal at ${settings.temporalAddress} (${(err as Error).message}): is it running? Check TEMPORAL_ADDRESS${secured}.`, { cause: err });
 }
 
 /** A client connection (the API's workflow client, search-attribute registration). */
@@ -48,7 +48,7 @@ export async function openDatabase(databaseUrl: string, logger: Logger): Promise
     } catch {
       // keep the generic wording
     }
-    throw new Error(`Cannot use PostgreSQL at ${where} (${(err as Error).message}): is it running? Check DATABASE_URL.`);
+    throw new Error(`Cannot use PostgreSQL at ${where} (${(err as Error).message}): is it running? Check DATABASE_URL.`, { cause: err });
   }
   return pool;
 }
