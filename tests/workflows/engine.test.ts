@@ -18,10 +18,6 @@ let engine: Engine;
 beforeAll(async () => {
   engine = await startEngine();
 });
-import { afterEach } from 'vitest';
-afterEach(async (ctx) => {
-  if (process.env.DEBUG_TIME) console.log(`TIME after ${ctx.task.name.slice(0, 30)}: ${new Date(await engine.env.currentTimeMs()).toISOString()}`);
-});
 afterAll(async () => {
   await engine?.env.teardown();
 });
