@@ -5,18 +5,19 @@
  *   BENCH_URL (http://localhost:3000)  BENCH_REQUESTS (20)  BENCH_CONCURRENCY (5)  TEMPORAL_ADDRESS (localhost:7233)
  */
 import { Client, Connection } from '@temporalio/client';
+import { demoApiKey } from '../db/demo-data';
 
 const base = process.env.BENCH_URL ?? 'http://localhost:3000';
 const total = Number(process.env.BENCH_REQUESTS ?? 20);
 const concurrency = Number(process.env.BENCH_CONCURRENCY ?? 5);
 
-// The demo data's credentials (db/demo-data.ts): agent-1 takes calls, technicians and agent-2 act.
-const keyOf = (staffId: string) => ({ authorization: `Bearer demo-${staffId}` });
+// This installation's demo credentials (.data/, printed by npm start): agent-1 takes calls, technicians and agent-2 act.
+const keyOf = (staffId: string) => ({ authorization: `Bearer ${demoApiKey(staffId)}` });
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
   const started = performance.now();
   const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the bench reads whatever JSON the route answers
   const json = (await res.json()) as any;
   if (!res.ok) throw new Error(`${path}: ${res.status} ${json.message}`);
   return { json, ms: performance.now() - started };
@@ -44,7 +45,7 @@ async function lifecycle(n: number, figures: Record<string, number[]>): Promise<
     {
       customer: { name: `Bench ${n}`, phone: '13800000001', address: `${n} Bench Road` },
       regionId: n % 2 ? 'north' : 'south',
-      faultDescription: 'Benchmark fault',
+      description: 'Benchmark fault',
       severity: 'general',
     },
     { 'idempotency-key': `bench-${Date.now()}-${n}`, ...keyOf('agent-1') },
@@ -53,7 +54,7 @@ async function lifecycle(n: number, figures: Record<string, number[]>): Promise<
   const id = created.json.requestId;
   figures.dispatch.push(await waitForStage(id, 'contact'));
   const status = await fetch(`${base}/requests/${id}`, { headers: keyOf('agent-1') });
-  const technicianId = ((await status.json()) as { technician: { staffId: string } }).technician.staffId;
+  const technicianId = ((await status.json()) as { assignee: { staffId: string } }).assignee.staffId;
   const visitAt = new Date(Date.now() + 3_600_000).toISOString();
   for (const [path, body, actor] of [
     ['contact', { visitAt }, technicianId],
