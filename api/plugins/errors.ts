@@ -35,10 +35,24 @@ const METHODS = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'] as 
 
 interface AjvError {
   instancePath: string;
+  schemaPath: string;
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
   parentSchema?: { description?: string; pattern?: string; format?: string };
+  /** With ajv's verbose option: the failing keyword's schema and the value it judged. */
+  schema?: unknown;
+  data?: unknown;
+}
+
+/** The values a schema allows when it is a fixed list (const, enum, a union of consts). */
+function allowedValues(schema: Record<string, unknown> | undefined): string[] | undefined {
+  if (!schema) return undefined;
+  if ('const' in schema) return [String(schema.const)];
+  if (Array.isArray(schema.enum)) return schema.enum.map(String);
+  const options = (schema.anyOf ?? schema.oneOf) as Array<Record<string, unknown>> | undefined;
+  if (Array.isArray(options) && options.length > 0 && options.every((o) => 'const' in o)) return options.map((o) => String(o.const));
+  return undefined;
 }
 
 const TYPE_WORDS: Record<string, string> = {
@@ -117,24 +131,57 @@ function describeOne(context: string | undefined, e: AjvError): string {
 
 /**
  * One sentence for a failed validation. A union (anyOf) fails with one error per branch ("must be
- * equal to constant" six times); those become "must be one of: …" with the allowed values.
+ * equal to constant" six times): a union of values becomes "must be one of: …" with the allowed
+ * values; a union of objects is explained by the branch whose distinguishing values matched (a
+ * criticism notice without its sanction: "sanction" is missing), else by the values allowed where
+ * every branch disagrees.
  */
 export function describeValidation(context: string | undefined, errors: AjvError[]): string {
-  const union = errors.find((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
-  if (union) {
-    const branches = errors.filter((e) => e !== union && e.instancePath === union.instancePath);
-    const values = branches.filter((e) => e.keyword === 'const').map((e) => String(e.params.allowedValue));
-    const enums = branches.filter((e) => e.keyword === 'enum').flatMap((e) => (e.params.allowedValues as unknown[]).map(String));
-    const types = branches.filter((e) => e.keyword === 'type').map((e) => TYPE_WORDS[String(e.params.type)] ?? String(e.params.type));
-    const field = fieldOf(context, union.instancePath);
-    const allowed = [...values, ...enums];
-    if (allowed.length > 0) return `${field} must be one of: ${[...allowed, ...types].join(', ')}.`;
-    if (types.length > 0 && branches.every((e) => e.keyword === 'type')) return `${field} must be ${list(types)}.`;
-    // Branches failing deeper (objects): the first one says most.
-    const deeper = errors.find((e) => e !== union && e.keyword !== 'anyOf' && e.keyword !== 'oneOf');
-    if (deeper) return describeOne(context, deeper);
+  if (errors.length === 0) return 'The request is not valid; check it against the API documentation at /docs.';
+  const unions = errors.filter((e) => e.keyword === 'anyOf' || e.keyword === 'oneOf');
+  if (unions.length === 0) return describeOne(context, errors[0]);
+  const outer = unions.reduce((a, b) => (b.schemaPath.length < a.schemaPath.length ? b : a));
+  const prefix = `${outer.schemaPath}/`;
+  const branches = new Map<string, AjvError[]>();
+  for (const e of errors) {
+    if (e === outer || !e.schemaPath.startsWith(prefix)) continue;
+    const branch = e.schemaPath.slice(prefix.length).split('/')[0];
+    branches.set(branch, [...(branches.get(branch) ?? []), e]);
   }
-  return errors.length > 0 ? describeOne(context, errors[0]) : 'The request is not valid; check it against /docs.';
+  const all = [...branches.values()].flat();
+  const valuesAt = (at: string) => [
+    ...all.filter((e) => e.instancePath === at && e.keyword === 'const').map((e) => String(e.params.allowedValue)),
+    ...all.filter((e) => e.instancePath === at && e.keyword === 'enum').flatMap((e) => (e.params.allowedValues as unknown[]).map(String)),
+  ];
+  const field = fieldOf(context, outer.instancePath);
+  if (all.length > 0 && all.every((e) => e.instancePath === outer.instancePath && ['const', 'enum', 'type'].includes(e.keyword))) {
+    const types = all.filter((e) => e.keyword === 'type').map((e) => TYPE_WORDS[String(e.params.type)] ?? String(e.params.type));
+    const values = valuesAt(outer.instancePath);
+    return values.length > 0 ? `${field} must be one of: ${[...values, ...types].join(', ')}.` : `${field} must be ${list(types)}.`;
+  }
+  // A union of objects: the branch whose fixed values (const, enum) the data has is the one meant.
+  const schemas = Array.isArray(outer.schema) ? (outer.schema as JsonSchema[]) : [];
+  const data = outer.data as Record<string, unknown> | null | undefined;
+  if (schemas.length > 0 && data !== null && typeof data === 'object') {
+    const fixed = schemas.map((branch) =>
+      Object.entries((branch.properties ?? {}) as Record<string, JsonSchema>)
+        .map(([name, property]) => [name, allowedValues(property)] as const)
+        .filter((entry): entry is readonly [string, string[]] => entry[1] !== undefined),
+    );
+    const fits = fixed.map((pairs) => pairs.every(([name, values]) => values.includes(String(data[name]))));
+    const meant = fits.flatMap((fit, i) => (fit ? [i] : []));
+    if (meant.length === 1 && branches.get(String(meant[0]))?.length) return describeValidation(context, branches.get(String(meant[0]))!);
+    if (meant.length === 0) {
+      const name = fixed.flat().find(([property, values]) => !values.includes(String(data[property])))?.[0];
+      if (name !== undefined) {
+        const values = [...new Set(fixed.flat().filter(([property]) => property === name).flatMap(([, v]) => v))];
+        return `${fieldOf(context, `${outer.instancePath}/${name}`)} must be one of: ${values.join(', ')}.`;
+      }
+    }
+  }
+  const disputed = all.find((e) => e.keyword === 'const' || e.keyword === 'enum');
+  if (disputed) return `${fieldOf(context, disputed.instancePath)} must be one of: ${[...new Set(valuesAt(disputed.instancePath))].join(', ')}.`;
+  return describeOne(context, all[0] ?? outer);
 }
 
 // ---------------------------------------------------------------- NUL characters

@@ -161,15 +161,34 @@ export const StatementBody = Type.Object(
   { statement: Type.String({ minLength: 3, maxLength: 5000, description: 'R25: the right to a statement and defence' }) },
   { additionalProperties: false },
 );
-export const DecisionBody = Type.Object(
-  {
-    outcome: Outcome,
-    sanction: Type.Optional(Type.String({ maxLength: 1000, description: 'With a criticism notice: the administrative or financial sanction' })),
-    mitigating: Type.Array(
-      Type.Union(MITIGATING_FACTS.map((m) => Type.Literal(m))),
-      { default: [], uniqueItems: true, description: 'R24 mitigating facts' },
+const decisionCommon = {
+  mitigating: Type.Optional(
+    Type.Array(Type.Union(MITIGATING_FACTS.map((m) => Type.Literal(m))), { uniqueItems: true, description: 'R24 mitigating facts; none when left out' }),
+  ),
+  note: Type.Optional(Type.String({ maxLength: 2000 })),
+};
+/** R22: a criticism notice carries its sanction; the other outcomes may not need one. */
+export const DecisionBody = Type.Union(
+  [
+    Type.Object(
+      {
+        outcome: Type.Literal('criticism_notice'),
+        sanction: Type.String({ minLength: 1, maxLength: 1000, description: 'The administrative or financial sanction (R22)' }),
+        ...decisionCommon,
+      },
+      { additionalProperties: false },
     ),
-    note: Type.Optional(Type.String({ maxLength: 2000 })),
+    Type.Object(
+      {
+        outcome: Type.Union(OUTCOMES.filter((o) => o !== 'criticism_notice').map((o) => Type.Literal(o))),
+        sanction: Type.Optional(Type.String({ maxLength: 1000 })),
+        ...decisionCommon,
+      },
+      { additionalProperties: false },
+    ),
+  ],
+  {
+    description:
+      'R22 by gravity: warning; loss of best-in-class eligibility; criticism notice, with its sanction; or exempt (R24)',
   },
-  { additionalProperties: false },
 );

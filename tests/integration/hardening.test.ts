@@ -52,7 +52,9 @@ async function silentPort(): Promise<number> {
 }
 
 /** An app on the run's servers, or with PostgreSQL and/or Temporal pointed elsewhere; env set while it is built. */
-async function appWith(options: { databaseUrl?: string; temporalAddress?: string; env?: Record<string, string> } = {}): Promise<TestApp> {
+async function appWith(
+  options: { databaseUrl?: string; temporalAddress?: string; env?: Record<string, string>; ready?: boolean } = {},
+): Promise<TestApp> {
   const saved = Object.fromEntries(Object.keys(options.env ?? {}).map((k) => [k, process.env[k]]));
   Object.assign(process.env, options.env);
   try {
@@ -69,6 +71,7 @@ async function appWith(options: { databaseUrl?: string; temporalAddress?: string
       healIntake: false,
     };
     const app = await buildApp(deps as AppDeps);
+    if (options.ready !== false) await app.ready(); // schemas compile here, not in a timed request
     const testApp: TestApp = {
       app,
       pool,
@@ -100,7 +103,7 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; ms: number
 let main: TestApp;
 
 beforeAll(async () => {
-  main = await appWith();
+  main = await appWith({ ready: false });
   await loadDemoData(main.pool);
   // Extra routes that fail on purpose, registered before the app is ready.
   main.app.get('/test/boom', async () => {
@@ -129,6 +132,17 @@ describe('4xx answers say what to fix', () => {
     const { message } = json(res);
     expect(message).toMatch(/^"role" must be one of: agent, technician, customer_manager, /);
     expect(message).not.toMatch(/equal to constant/);
+  });
+
+  it('says a criticism notice needs its sanction, and which outcomes there are (R22)', async () => {
+    const decide = (payload: object) =>
+      main.app.inject({ method: 'POST', url: '/accountability/1/decision', headers: as('supervisor-1'), payload });
+    const noSanction = await decide({ outcome: 'criticism_notice' });
+    expect(noSanction.statusCode).toBe(400);
+    expect(json(noSanction).message).toBe('"sanction" is missing: add it.');
+    expect(json(await decide({ outcome: 'criticism_notice', sanction: '' })).message).toBe('"sanction" must not be empty.');
+    const unknown = await decide({ outcome: 'fine' });
+    expect(json(unknown).message).toMatch(/^"outcome" must be one of: (criticism_notice|warning|best_in_class_revoked|exempt)(, (criticism_notice|warning|best_in_class_revoked|exempt)){3}\.$/);
   });
 
   it('names a missing field, an unknown field, a wrong type, a date without time zone and a mistyped query parameter', async () => {
@@ -361,11 +375,12 @@ describe('outages answer 503 within seconds, saying what is down', () => {
 
 describe('the handler deadline', () => {
   it('answers 504 when a handler runs past it, saying nothing is lost and to check before retrying', async () => {
-    const { app } = await appWith({ env: { API_HANDLER_TIMEOUT_MS: '300' } });
+    const { app } = await appWith({ env: { API_HANDLER_TIMEOUT_MS: '300' }, ready: false });
     app.get('/test/slow', async () => {
       await new Promise((resolve) => setTimeout(resolve, 5000));
       return { late: true };
     });
+    await app.ready();
     const { result, ms } = await timed(() => app.inject({ method: 'GET', url: '/test/slow', headers: as('agent-1') }));
     expect(result.statusCode).toBe(504);
     expect(ms).toBeLessThan(3000); // the deadline (0.3 s), not the handler (5 s)
