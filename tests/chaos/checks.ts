@@ -5,6 +5,7 @@
  * the workflow's own decisions, and 503 (never 500) while a dependency was down.
  */
 import type { Client, WorkflowExecutionInfo } from '@temporalio/client';
+import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import type { Pool } from 'pg';
 import type { RequestStatus } from '../../domain/request';
@@ -38,6 +39,7 @@ export interface CheckInput {
 export interface CheckReport {
   checks: Check[];
   facts: Map<string, RunFacts>;
+  histories: Map<string, temporal.api.history.v1.IHistory>;
   infos: WorkflowExecutionInfo[];
   info: Record<string, number | string>;
 }
@@ -200,7 +202,7 @@ export async function runChecks(input: CheckInput): Promise<CheckReport> {
         }
       }
     } else if (last) {
-      jobBad.push(`${id}: job SMS (round ${last.round}) to ${last.to}, but the request closed (${s.outcome}) with nobody holding the job and no cancellation notice to them`);
+      jobBad.push(`${id}: job SMS (round ${last.round}) to ${last.to}, but the request closed (${s.outcome}, final stage ${s.stage}) with nobody holding the job and no notice to them`);
     }
   }
   checks.push(check('job SMS doubled, misdirected or to someone without the job', jobBad, `of ${jobs.length} job SMS`));
@@ -224,6 +226,7 @@ export async function runChecks(input: CheckInput): Promise<CheckReport> {
     const expect = (what: string, timeline: number, state: number) => {
       if (timeline !== state) timelineBad.push(`${id}: ${timeline} "${what}" timeline events, ${state} in the final state`);
     };
+    if (s.closedAt && s.stage !== 'closed') timelineBad.push(`${id}: the final state is closed (${s.outcome} at ${s.closedAt}) yet at stage "${s.stage}"`);
     expect('breached', count('breached'), s.breaches.length);
     expect('closed', count('closed'), s.closedAt ? 1 : 0);
     expect('stage_done + customer_unreachable + reopened', count('stage_done') + count('customer_unreachable') + count('reopened'), s.completed.length);
@@ -238,6 +241,19 @@ export async function runChecks(input: CheckInput): Promise<CheckReport> {
     if (ledger !== count('breached')) timelineBad.push(`${id}: ${count('breached')} "breached" timeline events, ${ledger} accountability records`);
   }
   checks.push(check('timeline events contradicting the workflow, the ledger or the state', timelineBad, `of ${compared} timeline rows`));
+
+  // 6b. A clock met after its deadline must have been breached: the stage's "on time" would contradict the deadline.
+  const lateBad: string[] = [];
+  let metClocks = 0;
+  for (const [id, st] of results) {
+    for (const c of st.clocks) {
+      if (c.state !== 'met' || !c.deadline || !c.endedAt) continue;
+      metClocks += 1;
+      const late = Date.parse(c.endedAt) - Date.parse(c.deadline);
+      if (c.onTime && late > 0) lateBad.push(`${id}: ${c.clock} (${c.rule}) met ${(late / 1000).toFixed(1)} s after its deadline ${c.deadline}, recorded on time: no breach, no record, no alert`);
+    }
+  }
+  checks.push(check('clocks met after their deadline yet recorded on time', lateBad, `of ${metClocks} clocks met`));
 
   // 7. Registry and runs: one registry row per run, agreeing with the run's final state; nothing lost.
   const registryBad: string[] = [];
@@ -301,5 +317,5 @@ export async function runChecks(input: CheckInput): Promise<CheckReport> {
   // 10. No 500 anywhere in the run.
   checks.push(check('HTTP 500 answers during the whole run', input.http.serverErrors.map((e) => `${e.at} ${e.method} ${e.route} ${e.status}: ${e.message.slice(0, 200)}`), `of ${Object.values(input.http.byStatus).reduce((a, b) => a + b, 0)} HTTP calls`));
 
-  return { checks, facts, infos, info };
+  return { checks, facts, infos, info, histories: new Map(histories.map((h) => [h.workflowId, h.history])) };
 }

@@ -45,15 +45,23 @@ export class Monkey {
     return min + (max - min) * this.rng();
   }
 
-  /** Starts killing workers at random until stop(). */
+  /**
+   * Starts killing workers at random until stop(): a pause of a few seconds once a worker is
+   * serving again, then one serving worker SIGKILLed (back after 0–2 s), or at times both (back
+   * after up to `bothDownMaxS`). Paused during the Temporal restart and the PostgreSQL outage,
+   * which are disturbances of their own.
+   */
   start(): void {
     this.running = true;
     this.loop = (async () => {
       while (this.running) {
+        await this.untilServing();
         await sleep(this.between(...this.options.killEveryS) * 1000);
         if (!this.running) break;
         if (this.paused) continue;
         const workers = this.stack.workers;
+        const serving = workers.filter((w) => w.isReady);
+        if (serving.length === 0) continue;
         if (this.rng() < 0.25) {
           const downMs = this.between(2, this.options.bothDownMaxS) * 1000;
           await Promise.all(workers.map((w) => w.kill()));
@@ -61,10 +69,7 @@ export class Monkey {
           this.stats.bothDownMs.push(downMs);
           await sleep(downMs);
         } else {
-          // A worker that is serving (one still starting would be a kill for nothing).
-          const serving = workers.filter((w) => w.isReady);
-          const pool = serving.length > 0 ? serving : workers;
-          const victim = pool[Math.floor(this.rng() * pool.length)];
+          const victim = serving[Math.floor(this.rng() * serving.length)];
           await victim.kill();
           this.stats.singleKills += 1;
           await sleep(this.between(0, 2) * 1000);
@@ -72,6 +77,12 @@ export class Monkey {
         for (const w of workers) w.up();
       }
     })();
+  }
+
+  /** Waits (up to 60 s) until a worker serves, or stop(). */
+  private async untilServing(): Promise<void> {
+    const until = Date.now() + 60_000;
+    while (this.running && Date.now() < until && !this.stack.workers.some((w) => w.isReady)) await sleep(250);
   }
 
   async stop(): Promise<void> {
@@ -82,6 +93,7 @@ export class Monkey {
 
   /** Restarts the Temporal dev server once; routes are probed while it is down. */
   async restartTemporal(api: Api, requestId: string | undefined): Promise<void> {
+    this.paused = true;
     const started = Date.now();
     this.log('Temporal dev server: stopping');
     const probing = this.probeWhile('temporal', api, requestId, () => Date.now() - started < 4000, 1);
@@ -90,10 +102,12 @@ export class Monkey {
     this.stats.temporalDownMs = Date.now() - started;
     await probing;
     this.log(`Temporal dev server: back after ${(this.stats.temporalDownMs / 1000).toFixed(1)} s`);
+    this.paused = false;
   }
 
   /** Stops PostgreSQL for `seconds`, probing routes every few seconds meanwhile, then starts it again. */
   async postgresOutage(seconds: number, api: Api, requestId: string | undefined): Promise<void> {
+    this.paused = true;
     this.log(`PostgreSQL: stopping for ${seconds} s`);
     await this.stack.stopPostgres();
     const downAt = Date.now();
@@ -103,6 +117,7 @@ export class Monkey {
     await this.stack.startPostgres();
     this.stats.postgresDownMs = Date.now() - downAt;
     this.log(`PostgreSQL: back after ${(this.stats.postgresDownMs / 1000).toFixed(1)} s`);
+    this.paused = false;
   }
 
   /** SIGKILLs the API while `burst` is in flight, then starts it again. */

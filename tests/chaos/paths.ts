@@ -90,7 +90,9 @@ async function step(f: Flow, s: RequestStatus): Promise<void> {
   else await f.until((x) => x.stage !== s.stage, `stage ${s.stage} to end`);
 }
 
-const waitBreach = (f: Flow, clock: string, cycle = 0) => f.until((s) => breached(s, clock, cycle) || s.stage === 'closed', `the ${clock} breach`);
+/** Waits for the clock's breach; a request that closed meanwhile ends the wait (the clock can no longer be missed), except for the R12 report, which falls due after the close. */
+const waitBreach = (f: Flow, clock: string, cycle = 0) =>
+  f.until((s) => breached(s, clock, cycle) || (clock !== 'unreachable_report' && s.stage === 'closed'), `the ${clock} breach`);
 
 export const PATHS: PathSpec[] = [
   // ---------------------------------------------------------------- fault repair
@@ -334,6 +336,16 @@ export const PATHS: PathSpec[] = [
     body: ofKind('installation_city', { paperwork: { complete: false, missingItems: ['身份证复印件'] } }),
     drive: async (f) => {
       await f.act(AGENT, 'paperwork', { complete: false, missingItems: ['身份证复印件', '房产证明'] }, (x) => x.paperwork.missingItems.length === 2 || x.paperwork.complete);
+      await f.act(AGENT, 'paperwork', { complete: true, missingItems: [] }, (x) => x.paperwork.complete);
+      await finish(f);
+    },
+  },
+  {
+    // Paperwork completed at once (often in the run's first workflow task), nobody on duty: dispatched by hand.
+    name: 'installation-city/paperwork-at-once-nobody-on-duty',
+    expectBreaches: [],
+    body: ofKind('installation_city', { regionId: VACANT_REGION, paperwork: { complete: false, missingItems: ['身份证复印件'] } }),
+    drive: async (f) => {
       await f.act(AGENT, 'paperwork', { complete: true, missingItems: [] }, (x) => x.paperwork.complete);
       await finish(f);
     },

@@ -12,6 +12,7 @@
  */
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { historyToJson } from '../support/histories';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { PROJECT_ROOT } from '../../scripts/temporal-binaries';
 import { runChecks, type Check } from './checks';
@@ -161,6 +162,21 @@ async function main(): Promise<number> {
       expectationNotes,
     };
     writeFileSync(path.join(dir, 'report.json'), `${JSON.stringify(summary, null, 2)}\n`);
+    // The histories behind every failed check and unmet expectation, for replay and reading.
+    const flagged = new Set<string>();
+    for (const c of report.checks.filter((x) => !x.pass)) for (const d of c.details) for (const id of d.match(/SR-\d{8}-\d+/g) ?? []) flagged.add(id);
+    for (const n of expectationNotes) for (const id of n.match(/SR-\d{8}-\d+/g) ?? []) flagged.add(id);
+    if (flagged.size > 0) {
+      mkdirSync(path.join(dir, 'histories'), { recursive: true });
+      for (const id of flagged) {
+        const history = report.histories.get(id);
+        try {
+          if (history) writeFileSync(path.join(dir, 'histories', `${id}.json`), historyToJson(history));
+        } catch (err) {
+          log(`could not write the history of ${id}: ${(err as Error).message}`);
+        }
+      }
+    }
 
     printSummary({
       options,
@@ -191,13 +207,19 @@ async function main(): Promise<number> {
   }
 }
 
-/** Waits for every run to close; requests left open by a lifecycle that gave up are finished over HTTP. */
-async function settle(stack: Stack, api: Api, seconds: number): Promise<{ open: number; seconds: number; finished: number }> {
+/**
+ * Waits for every run to close; requests left open by a lifecycle that gave up are finished over
+ * HTTP. Ends early when the same runs have stayed open for `quietS` with nothing left for a person
+ * to do (they are then reported as stuck), else after `seconds`.
+ */
+async function settle(stack: Stack, api: Api, seconds: number, quietS = 45): Promise<{ open: number; seconds: number; finished: number }> {
   const t0 = Date.now();
   const end = t0 + seconds * 1000;
   const finishing = new Set<string>();
   let active = 0;
   let open: string[] = [];
+  let sameSince = Date.now();
+  let previous = '';
   while (Date.now() < end) {
     open = [];
     try {
@@ -206,6 +228,14 @@ async function settle(stack: Stack, api: Api, seconds: number): Promise<{ open: 
       log(`settle: listing open runs failed (${(err as Error).message}); trying again`);
     }
     if (open.length === 0) break;
+    const key = [...open].sort().join(',');
+    if (key !== previous) {
+      previous = key;
+      sameSince = Date.now();
+    } else if (active === 0 && Date.now() - sameSince > quietS * 1000) {
+      log(`settle: ${open.length} run(s) stayed open for ${quietS} s with nothing left to do: ${open.join(', ')}`);
+      break;
+    }
     for (const id of open) {
       if (finishing.has(id) || active >= 4) continue;
       finishing.add(id);
