@@ -11,7 +11,7 @@ export const openApi = fp(async (app) => {
         version: '0.1.0',
         description:
           "Takes a cable-TV operator's customer requests and keeps their time limits: every request is a durable " +
-          'workflow with a timer per limit (rules R1–R29 in shared/domain.md).',
+          'workflow with a timer per limit (rules R1–R34, described in the project docs: docs/rules.md).',
       },
       components: {
         securitySchemes: {
