@@ -54,7 +54,8 @@ export const intakeHealer = fp(async (app: FastifyInstance, options: { healing: 
     running = true;
     try {
       for (const { requestId, input } of await unstartedIntakes(pool, afterMs)) {
-        await startRequestWorkflow(temporal, taskQueue, input as RequestInput);
+        // Outside any HTTP request: a deadline of its own, so an outage never hangs the loop.
+        await temporal.connection.withDeadline(Date.now() + 5_000, () => startRequestWorkflow(temporal, taskQueue, input as RequestInput));
         await markWorkflowStarted(pool, requestId);
         logger.warn({ requestId }, 'started the workflow of a request whose intake was cut short');
       }

@@ -93,6 +93,7 @@ export async function migrate(pool: Pool, upToOrOptions?: string | MigrateOption
       if (options.upTo && file > options.upTo) break;
       if (applied.has(file)) continue;
       await client.query('BEGIN');
+      await client.query('SET LOCAL statement_timeout = 0'); // a long migration is not a stuck query
       try {
         await client.query(sql);
         await client.query('INSERT INTO schema_migrations (version, checksum) VALUES ($1, $2)', [file, checksum]);

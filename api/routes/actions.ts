@@ -5,7 +5,7 @@
  * refusal with the reason (403 who, 409 state). The API never edits a request row; it records
  * the committed update's timeline events at once (the workflow's own writes repeat them, keyed).
  */
-import type { TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import type { UpdateDefinition } from '@temporalio/client';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { ActionResult, Actor } from '../../domain/request';
@@ -30,6 +30,10 @@ interface Action {
 }
 
 const withActor = (body: Body, actor: Actor) => ({ ...body, actor });
+
+const ActionHeaders = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[\\x21-\\x7e]+$', description: 'Retrying the action with the same key records it once' })),
+});
 
 export const ACTIONS: Action[] = [
   { path: 'dispatch', summary: 'Dispatch by hand to a named technician (R4); the answer names who holds the job', who: 'agent, call-centre leader, the region’s customer manager', body: Bodies.dispatch, update: m.dispatchUpdate, input: withActor },
@@ -62,7 +66,8 @@ export async function actionRoutes(app: FastifyInstance): Promise<void> {
         schema: {
           tags: ['actions'],
           summary: action.summary,
-          description: `Allowed to: ${action.who}. Decided by the request itself against its own policy.`,
+          description: `Allowed to: ${action.who}. Decided by the request itself against its own policy. Send an Idempotency-Key header to make a retry safe (after a 503 or 504): the same key is recorded once.`,
+          headers: ActionHeaders,
           params: action.params ?? RequestParams,
           body: action.body,
           response: { 200: RequestStatusSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 404: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema, 503: ErrorSchema },
@@ -73,7 +78,11 @@ export async function actionRoutes(app: FastifyInstance): Promise<void> {
         if (action.path === 'corrections' && typeof req.body.regionId === 'string') await requireRegion(app, req.body.regionId);
         const actor = await actorOf(pool, req);
         const outcome = await onRequestWorkflow(temporal, requestId, () =>
-          temporal.workflow.getHandle(requestId).executeUpdate(action.update, { args: [action.input(req.body, actor, req.params)] }),
+          temporal.workflow.getHandle(requestId).executeUpdate(action.update, {
+            args: [action.input(req.body, actor, req.params)],
+            // A retry with the same Idempotency-Key is the same update: recorded once, answered again.
+            ...(typeof req.headers['idempotency-key'] === 'string' && { updateId: `${action.path}:${req.staff.id}:${req.headers['idempotency-key']}` }),
+          }),
         );
         await recordCommitted(app, outcome, req.log);
         return outcome.status;

@@ -18,7 +18,7 @@ import { CALL_CENTRE, type FaultSeverity, type RequestKind } from '../../domain/
 import { limitFor, snapshotFor } from '../../domain/policy';
 import type { Deadline, RequestInput, RequestStatus } from '../../domain/request';
 import { statusQuery } from '../../workflows/messages';
-import { HttpError } from '../errors';
+import { HttpError, outageOf } from '../errors';
 import { startRequestWorkflow } from '../workflow-start';
 import { requireRole } from '../plugins/auth';
 import { CreateRequestBody, ErrorSchema, ListQuery, RequestList, RequestParams, RequestStatusSchema, TimelineSchema } from '../schemas/requests';
@@ -95,18 +95,20 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
         summary: 'Take a request of any kind; starts its clocks',
         description:
           'Agents and call-centre leaders. The caller is recorded as first-contact owner (R1). The answer carries the request number and every running clock (R30). ' +
-          'Send an Idempotency-Key header to make retries safe: the same key returns the same request.',
+          'Send an Idempotency-Key header to make retries safe: the same key returns the same request. ' +
+          '202 when the workflow service is not answering: the request is taken and numbered, and its workflow starts as soon as the service answers.',
         headers: IdempotencyHeaders,
         body: CreateRequestBody,
-        response: { 201: RequestStatusSchema, 200: RequestStatusSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema, 503: ErrorSchema },
+        response: { 201: RequestStatusSchema, 200: RequestStatusSchema, 202: RequestStatusSchema, 400: ErrorSchema, 401: ErrorSchema, 403: ErrorSchema, 409: ErrorSchema, 422: ErrorSchema, 503: ErrorSchema },
       },
     },
     async (req, reply) => {
       requireRole(req, CALL_CENTRE, 'take requests');
       const body = req.body;
       const kind = (body.kind ?? 'fault_repair') as RequestKind;
-      if (!body.description && !body.faultDescription) throw new HttpError(400, `body must have required property 'description': say what the customer reports or asks for`);
-      if (body.severity && !policy.kinds[kind].severities) throw new HttpError(400, `severity applies to fault repairs only; leave it out for a ${kind} request`);
+      // Rules across fields, for a body the schema accepts: 422, saying what to change.
+      if (!body.description && !body.faultDescription) throw new HttpError(422, `"description" is missing: say what the customer reports or asks for.`);
+      if (body.severity && !policy.kinds[kind].severities) throw new HttpError(422, `"severity" applies to fault repairs only; leave it out for a ${kind} request.`);
       if (!(await regionExists(pool, body.regionId))) {
         throw new HttpError(422, `Unknown region "${body.regionId}"; choose the region that covers the customer's address.`);
       }
@@ -121,8 +123,17 @@ export async function requestRoutes(plain: FastifyInstance): Promise<void> {
       // The registry row, first events and input exist before the workflow: lists show the request
       // at once, and if this process dies before the start, the intake healer starts it.
       await recordIntake(pool, registryRow(status), intakeEvents(input), input);
-      await startRequestWorkflow(temporal, taskQueue, input);
-      await markWorkflowStarted(pool, claim.requestId);
+      try {
+        await startRequestWorkflow(temporal, taskQueue, input);
+        await markWorkflowStarted(pool, claim.requestId);
+      } catch (err) {
+        if (outageOf(err) !== 'workflow') throw err;
+        // Taken and recorded: the agent has the number, and the intake healer starts the
+        // workflow as soon as the workflow service answers again. 202: accepted, clocks to follow.
+        req.log.warn({ requestId: claim.requestId }, 'workflow service not answering at intake; the healer will start it');
+        reply.code(202);
+        return status;
+      }
       reply.code(claim.outcome === 'new' ? 201 : 200);
       if (claim.outcome === 'replay') {
         reply.header('idempotent-replayed', 'true');

@@ -248,3 +248,21 @@ describe('a request whose intake was cut short (issue: nothing lost when process
     }
   });
 });
+
+describe('a retried action (after a 503 or 504) with the same Idempotency-Key', () => {
+  it('is recorded once and answered again', async () => {
+    const id = (await agent.post('/requests', { customer, regionId: 'north', description: '无信号', severity: 'general' })).body.requestId;
+    await untilStage(id, 'contact');
+    const key = { 'idempotency-key': `contact-${id}` };
+    const body = { visitAt: inAnHour() };
+    const first = await tech.post(`/requests/${id}/contact`, body, key);
+    const again = await tech.post(`/requests/${id}/contact`, body, key);
+    expect(first.status).toBe(200);
+    expect(again.status).toBe(200);
+    expect(again.body.stage).toBe('arrival');
+    expect(again.body.completed.filter((c: { stage: string }) => c.stage === 'contact')).toHaveLength(1);
+    // Without the key the same action is a new one, refused by the state.
+    expect((await tech.post(`/requests/${id}/contact`, body)).status).toBe(409);
+    await service.client.workflow.getHandle(id).terminate('test done');
+  });
+});

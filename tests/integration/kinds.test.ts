@@ -48,16 +48,16 @@ describe('the working-day calendar (R9, R10)', () => {
 });
 
 describe('intake refusals', () => {
-  it('answers 400 for an unknown kind or a field the kind needs, naming it', async () => {
+  it('answers 400 for an unknown kind and 422 for a field the kind needs or does not take, naming it', async () => {
     const unknown = await as('agent-1').post('/requests', { kind: 'teleportation', customer, regionId: 'north', description: 'Beam me up' });
     expect(unknown.status).toBe(400);
     expect(unknown.body.message).toMatch(/kind/);
     const noDescription = await as('agent-1').post('/requests', { kind: 'complaint', customer, regionId: 'north' });
-    expect(noDescription.status).toBe(400);
-    expect(noDescription.body.message).toMatch(/required property 'description'/);
+    expect(noDescription.status).toBe(422);
+    expect(noDescription.body.message).toMatch(/"description" is missing/);
     const severityOnComplaint = await as('agent-1').post('/requests', { kind: 'complaint', customer, regionId: 'north', description: 'Billed twice', severity: 'major' });
-    expect(severityOnComplaint.status).toBe(400);
-    expect(severityOnComplaint.body.message).toMatch(/severity applies to fault repairs only/);
+    expect(severityOnComplaint.status).toBe(422);
+    expect(severityOnComplaint.body.message).toMatch(/"severity" applies to fault repairs only/);
     // A fault without a severity runs the stricter general limit (R8: 24 h).
     const noSeverity = await as('agent-1').post('/requests', { customer, regionId: 'north', faultDescription: 'No signal' });
     expect(noSeverity.status).toBe(201);
