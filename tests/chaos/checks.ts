@@ -252,6 +252,12 @@ export async function runChecks(input: CheckInput): Promise<CheckReport> {
       const late = Date.parse(c.endedAt) - Date.parse(c.deadline);
       if (c.onTime && late > 0) lateBad.push(`${id}: ${c.clock} (${c.rule}) met ${(late / 1000).toFixed(1)} s after its deadline ${c.deadline}, recorded on time: no breach, no record, no alert`);
     }
+    st.unreachable.forEach((u, index) => {
+      const late = u.reportFiledAt ? Date.parse(u.reportFiledAt) - Date.parse(u.reportDueAt) : 0;
+      if (late > 0 && !st.breaches.some((b) => b.clock === 'unreachable_report' && b.cycle === index)) {
+        lateBad.push(`${id}: the R12 report was filed ${(late / 1000).toFixed(1)} s after it was due (${u.reportDueAt}), recorded on time: no breach, no record, no alert`);
+      }
+    });
   }
   checks.push(check('clocks met after their deadline yet recorded on time', lateBad, `of ${metClocks} clocks met`));
 

@@ -232,8 +232,8 @@ async function settle(stack: Stack, api: Api, seconds: number, quietS = 45): Pro
     if (key !== previous) {
       previous = key;
       sameSince = Date.now();
-    } else if (active === 0 && Date.now() - sameSince > quietS * 1000) {
-      log(`settle: ${open.length} run(s) stayed open for ${quietS} s with nothing left to do: ${open.join(', ')}`);
+    } else if (active === 0 && Date.now() - sameSince > quietS * 1000 && (await onlyRosterRetries(stack, open))) {
+      log(`settle: ${open.length} run(s) stayed open for ${quietS} s with nothing left to do but a roster dispatch retrying: ${open.join(', ')}`);
       break;
     }
     for (const id of open) {
@@ -249,6 +249,16 @@ async function settle(stack: Stack, api: Api, seconds: number, quietS = 45): Pro
     await sleep(3000);
   }
   return { open: open.length, seconds: (Date.now() - t0) / 1000, finished: finishing.size };
+}
+
+/** Whether every open run waits only on roster dispatches (which retry for a day): nothing else will close them. */
+async function onlyRosterRetries(stack: Stack, open: string[]): Promise<boolean> {
+  for (const id of open) {
+    const d = await stack.client.workflow.getHandle(id).describe();
+    const pending = d.raw.pendingActivities ?? [];
+    if (d.raw.pendingWorkflowTask || pending.length === 0 || pending.some((a) => a.activityType?.name !== 'dispatchJob')) return false;
+  }
+  return true;
 }
 
 function printSummary(s: {
