@@ -354,7 +354,7 @@ describe('outages answer 503 within seconds, saying what is down', () => {
     // its workflow once Temporal answers (it is kept with its input until then).
     expect(intake.statusCode).toBe(202);
     expect(intakeMs).toBeLessThan(6000);
-    const taken = json(intake);
+    const taken = intake.json() as { requestId: string; clocks: Array<{ clock: string; state: string }> };
     expect(taken.requestId).toMatch(/^SR-\d{8}-\d{6,}$/);
     expect(taken.clocks.filter((c: { state: string }) => c.state === 'running').map((c: { clock: string }) => c.clock).sort()).toEqual(['dispatch', 'resolution']);
     expect(intake.body).not.toMatch(/DEADLINE_EXCEEDED|Deadline exceeded|grpc|No connection/);
