@@ -159,11 +159,11 @@ values = ${values(ids.requestIds)}
 values = ${values(ids.recordIds)}
 
 [[operations]]
-include-path-regex = '^/requests/\{id\}'
+include-path-regex = '^/requests/\\{id\\}'
 parameters = { "path.id" = { dictionary = "requests", probability = 0.8 } }
 
 [[operations]]
-include-path-regex = '^/accountability/\{id\}'
+include-path-regex = '^/accountability/\\{id\\}'
 parameters = { "path.id" = { dictionary = "records", probability = 0.8 } }
 `,
   );
