@@ -10,7 +10,7 @@
  * check fails. `--size small` (CHAOS_SIZE=small) is the ~3-minute CI run; `--passed-failed` ends
  * with `N passed, N failed`. The run directory .data/chaos/<run> keeps the logs and report.json.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { historyToJson } from '../support/histories';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
@@ -45,8 +45,12 @@ async function main(): Promise<number> {
   const rng = random(options.seed);
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const runId = `${new Date().toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-')}-${process.pid}`;
-  const dir = path.join(PROJECT_ROOT, '.data', 'chaos', runId);
+  const runs = path.join(PROJECT_ROOT, '.data', 'chaos');
+  const dir = path.join(runs, runId);
   mkdirSync(dir, { recursive: true });
+  // Keep the last few runs' logs and reports; older run directories go.
+  const older = readdirSync(runs).filter((d) => /^\d{8}-\d{6}-\d+$/.test(d) && d !== runId).sort();
+  for (const d of older.slice(0, Math.max(0, older.length - 5))) rmSync(path.join(runs, d), { recursive: true, force: true });
   log(`size ${options.size}, seed ${options.seed}, run directory ${path.relative(PROJECT_ROOT, dir)}`);
 
   let stack: Stack | undefined;
@@ -212,7 +216,7 @@ async function main(): Promise<number> {
  * HTTP. Ends early when the same runs have stayed open for `quietS` with nothing left for a person
  * to do (they are then reported as stuck), else after `seconds`.
  */
-async function settle(stack: Stack, api: Api, seconds: number, quietS = 45): Promise<{ open: number; seconds: number; finished: number }> {
+async function settle(stack: Stack, api: Api, seconds: number, quietS = 30): Promise<{ open: number; seconds: number; finished: number }> {
   const t0 = Date.now();
   const end = t0 + seconds * 1000;
   const finishing = new Set<string>();
