@@ -296,6 +296,11 @@ export async function runChecks(input: CheckInput): Promise<CheckReport> {
       if (named.size > 1) raceBad.push(`${r.requestId} dispatch: answers name different holders (${says})`);
       const dispatchHolder = s?.completed.some((c) => c.stage === 'dispatch') ? claims.find((c) => c.request_id === r.requestId && c.round === 0)?.technician_id : undefined;
       if (wins.length > 0 && dispatchHolder && !named.has(dispatchHolder)) raceBad.push(`${r.requestId} dispatch: answered ${[...named].join(',')}, round 0 held by ${dispatchHolder} (${says})`);
+    } else if (r.what === 'reassign') {
+      // Two reassignments may both be accepted one after the other; the state must then show both, and the last holder.
+      const reassigned = (eventsBy.get(r.requestId) ?? []).filter((e) => e.type === 'reassigned').length;
+      if (wins.length > reassigned) raceBad.push(`${r.requestId} reassign: ${wins.length} accepted, ${reassigned} in the timeline (${says})`);
+      if (wins.length > 0 && s?.assignee && !wins.some((a) => a.assignee === s.assignee!.staffId)) raceBad.push(`${r.requestId} reassign: held by ${s.assignee.staffId}, answers named ${wins.map((a) => a.assignee).join(', ')}`);
     } else if (wins.length > 1) raceBad.push(`${r.requestId} ${r.what}: ${wins.length} accepted (${says})`);
     if (s && r.what === 'contact' && s.completed.filter((c) => c.stage === 'contact').length > 1) raceBad.push(`${r.requestId}: contact recorded twice`);
     if (s && r.what === 'extension-decision' && s.extensions.length > 1) raceBad.push(`${r.requestId}: ${s.extensions.length} extension decisions`);
