@@ -283,6 +283,7 @@ export async function runChecks(input: CheckInput): Promise<CheckReport> {
   checks.push(check('requests lost, doubled or with a stale registry row', registryBad, `of ${registry.length} registry rows, ${ids.size} runs`));
   const burst = input.created.filter((c) => c.burst);
   info['intake burst'] = `${burst.length} requests, ${burst.filter((c) => c.answers.some((a) => a.status === 0)).length} cut off by the API kill, ${burst.filter((c) => c.answers.some((a) => a.status === 200)).length} answered as replays`;
+  info['intakes answered 202 (workflow started later)'] = input.created.filter((c) => c.answers.some((a) => a.status === 202)).length;
 
   // 8. Races: one winner, and the state agrees.
   const raceBad: string[] = [];

@@ -36,6 +36,7 @@ const POLL_MS = 600;
 export class Flow {
   id = '';
   last?: RequestStatus;
+  private actions = 0;
   readonly notes: string[] = [];
 
   constructor(
@@ -60,7 +61,8 @@ export class Flow {
       this.remaining('creating the request');
       const a = await this.as(staff).post('/requests', body, { 'idempotency-key': key });
       answers.push({ status: a.status, ...(a.body?.requestId && { requestId: String(a.body.requestId) }) });
-      if (a.status === 201 || a.status === 200) {
+      // 202: taken and numbered while the workflow service was not answering; the intake healer starts it.
+      if (a.status === 201 || a.status === 200 || a.status === 202) {
         this.id = a.body.requestId;
         this.last = a.body;
         return a.body;
@@ -119,9 +121,11 @@ export class Flow {
    */
   async act(staff: string, action: string, body: Record<string, unknown>, done?: (s: RequestStatus) => boolean): Promise<RequestStatus> {
     let unsure = false;
+    // One key for every attempt of this action: the API records it once (one update id).
+    const key = `${this.id}-${action.replace(/\W/g, '_')}-${(this.actions += 1)}`;
     for (let attempt = 0; ; attempt += 1) {
       this.remaining(`${action} by ${staff}`);
-      const a = await this.as(staff).post(`/requests/${this.id}/${action}`, body);
+      const a = await this.as(staff).post(`/requests/${this.id}/${action}`, body, { 'idempotency-key': key });
       if (a.status === 200) {
         this.last = a.body;
         return a.body;
@@ -152,7 +156,7 @@ export class Flow {
 
   /** Several actions at the same moment; answers recorded for the race check. */
   async race(what: RaceRecord['what'], calls: Array<{ staff: string; action: string; body: Record<string, unknown> }>): Promise<Answer[]> {
-    const answers = await Promise.all(calls.map((c) => this.as(c.staff).post(`/requests/${this.id}/${c.action}`, c.body)));
+    const answers = await Promise.all(calls.map((c, i) => this.as(c.staff).post(`/requests/${this.id}/${c.action}`, c.body, { 'idempotency-key': `${this.id}-race-${what}-${i}` })));
     races.push({
       requestId: this.id,
       what,
