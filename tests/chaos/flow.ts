@@ -130,12 +130,12 @@ export class Flow {
         this.last = a.body;
         return a.body;
       }
+      this.notes.push(`${new Date().toISOString().slice(11, 23)} ${action} by ${staff}: ${a.status} ${String(a.body?.message ?? a.error ?? '').slice(0, 100)}`);
       if (!uncertain(a)) {
         const message = String(a.body?.message ?? '');
         if (done) {
           const s = await this.read();
           if (done(s)) {
-            if (!unsure) this.notes.push(`${action}: refused (${a.status}) but the request shows it done`);
             return s;
           }
         }
