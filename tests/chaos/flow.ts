@@ -120,7 +120,6 @@ export class Flow {
    * happened (after an answer that said nothing, or a refusal that may be because it did).
    */
   async act(staff: string, action: string, body: Record<string, unknown>, done?: (s: RequestStatus) => boolean): Promise<RequestStatus> {
-    let unsure = false;
     // One key for every attempt of this action: the API records it once (one update id).
     const key = `${this.id}-${action.replace(/\W/g, '_')}-${(this.actions += 1)}`;
     for (let attempt = 0; ; attempt += 1) {
@@ -135,9 +134,7 @@ export class Flow {
         const message = String(a.body?.message ?? '');
         if (done) {
           const s = await this.read();
-          if (done(s)) {
-            return s;
-          }
+          if (done(s)) return s;
         }
         if (a.status === 409 && /try again in a moment/i.test(message)) {
           await sleep(1000);
@@ -145,7 +142,6 @@ export class Flow {
         }
         throw new Refused(action, a);
       }
-      unsure = true;
       await sleep(Math.min(1000 * 2 ** attempt, 5000));
       if (done) {
         const s = await this.read();
