@@ -248,6 +248,8 @@ export async function runChecks(input: CheckInput): Promise<CheckReport> {
   for (const [id, st] of results) {
     for (const c of st.clocks) {
       if (c.state !== 'met' || !c.deadline || !c.endedAt) continue;
+      // Answered on the first call: done at intake, whenever the workflow got to record it.
+      if (st.completed.some((x) => x.stage === c.stops && x.note === 'answered on first contact')) continue;
       metClocks += 1;
       const late = Date.parse(c.endedAt) - Date.parse(c.deadline);
       if (c.onTime && late > 0) lateBad.push(`${id}: ${c.clock} (${c.rule}) met ${(late / 1000).toFixed(1)} s after its deadline ${c.deadline}, recorded on time: no breach, no record, no alert`);
