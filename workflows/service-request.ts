@@ -9,7 +9,7 @@
  *
  * Deterministic code only: no I/O, no Node built-ins. Records go through activities.
  */
-import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, log, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
+import { ApplicationFailure, CancellationScope, allHandlersFinished, condition, isCancellation, log, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { OutgoingMessage, RecordStep, StepOutcome } from '../activities/types';
 import { clockDeadline, initialStatus, intakeEvents, iso, nextDeadline, stepTimes } from '../domain/clocks';
 import { breachText, cancelJobText, closingText, jobSmsText, pauseOverdueText, warningText } from '../domain/job-text';
@@ -54,6 +54,8 @@ const ANYONE: readonly StaffRole[] = ['agent', 'technician', 'customer_manager',
 const SPEAK_FOR_CUSTOMER: readonly StaffRole[] = ['agent', 'call_centre_leader', 'customer_manager'];
 const MAY_CANCEL: readonly StaffRole[] = [...CALL_CENTRE, ...REGION_LEADERS];
 const MAY_DISPATCH: readonly StaffRole[] = [...CALL_CENTRE, 'customer_manager'];
+/** Patch: an update handled in a request's first workflow task neither begins the request twice nor watches a clock twice. */
+const FIRST_TASK_UPDATES = 'first-task-updates-begin-once';
 
 export async function serviceRequest(input: RequestInput): Promise<RequestStatus> {
   const { requestId, policy } = input;
@@ -160,7 +162,9 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
   const clockOf = (name: string): ClockStatus | undefined => state.clocks.find((c) => c.clock === name);
   const isOpen = () => state.closedAt === undefined;
 
+  let begun = false;
   function enterStage(index: number): void {
+    begun = true;
     stageIndex = index;
     const sp = stagePolicy();
     state.stage = sp.stage;
@@ -261,7 +265,13 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
   /** Force-majeure time added to each clock, kept when a provisional deadline is recomputed. */
   const pauseShift = new Map<string, number>();
 
+  const watched = new Set<string>();
   function watch(cs: ClockStatus): void {
+    const key = `${cs.clock}/${cs.cycle}`;
+    // An update handled in the request's first workflow task runs while the handlers are being
+    // set, before the course below starts the intake clocks: each clock is watched once.
+    if (watched.has(key) && patched(FIRST_TASK_UPDATES)) return;
+    watched.add(key);
     void watchLadder(cs);
     if (cs.provisional) track(recheckProvisional(cs));
   }
@@ -871,7 +881,12 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
 
   // ---- The request's course
   for (const cs of state.clocks) if (cs.state === 'running') watch(cs);
-  if (input.answeredOnFirstContact && kind.mayCloseOnFirstContact) {
+  // An update in the first workflow task (paperwork, a cancellation) may already have begun or
+  // closed the request while its handler was set: then the course must not begin it again.
+  const handledEarly = (begun || !isOpen()) && patched(FIRST_TASK_UPDATES);
+  if (handledEarly) {
+    if (isOpen() && !state.paperwork.complete) track(watchPaperwork());
+  } else if (input.answeredOnFirstContact && kind.mayCloseOnFirstContact) {
     completeStage(input.firstContactStaffId, { note: 'answered on first contact' });
   } else if (!state.paperwork.complete) {
     track(watchPaperwork());

@@ -295,3 +295,53 @@ describe('manual dispatch racing the roster (R4, R33)', () => {
     });
   });
 });
+
+describe('an update in the request’s first workflow task (sent before any worker ran it)', () => {
+  /** Starts the request with no worker polling, sends the update, then lets a worker run the first task with both. */
+  async function firstTask(start: ReturnType<typeof requestInput>, fake: Fake, update: (handle: Handle) => Promise<unknown>, then: (handle: Handle) => Promise<void>) {
+    const { env, bundle } = engine;
+    const taskQueue = `first-task-${start.requestId}`;
+    const handle = (await env.client.workflow.start('serviceRequest', { workflowId: start.requestId, taskQueue, args: [start] })) as unknown as Handle;
+    const answered = update(handle); // delivered with the start, in the same first workflow task
+    const { Worker } = await import('@temporalio/worker');
+    const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities });
+    await worker.runUntil(async () => {
+      await answered;
+      await then(handle);
+      await handle.terminate('test done').catch(() => undefined);
+    });
+  }
+  const scheduled = async (handle: Handle, type: string) =>
+    ((await handle.fetchHistory()).events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type).length;
+
+  it('complete paperwork begins the request once: one roster dispatch, each clock watched once', async () => {
+    const fake = fakeActivities();
+    const start = requestInput('installation_city', await now(), { paperwork: { complete: false, missingItems: ['身份证复印件'] } });
+    await firstTask(
+      start,
+      fake,
+      (handle) => handle.executeUpdate('recordPaperwork', { args: [{ actor: staff.agent, complete: true, missingItems: [] }] }),
+      async (handle) => {
+        await untilStage(handle, 'contact');
+        expect(await scheduled(handle, 'dispatchJob')).toBe(1);
+        expect(await scheduled(handle, 'workingDeadline')).toBe(1);
+      },
+    );
+  });
+
+  it('a cancellation closes it before it begins: no dispatch, the state stays closed', async () => {
+    const fake = fakeActivities();
+    const start = requestInput('fault_repair', await now());
+    let answer: { status: { stage: string; outcome?: string } } | undefined;
+    await firstTask(
+      start,
+      fake,
+      async (handle) => (answer = (await handle.executeUpdate(cancelUpdate, { args: [{ actor: staff.agent, reason: '重复报修' }] })) as typeof answer),
+      async (handle) => {
+        expect(answer?.status).toMatchObject({ stage: 'closed', outcome: 'cancelled' });
+        expect((await status(handle)).stage).toBe('closed');
+        expect(await scheduled(handle, 'dispatchJob')).toBe(0);
+      },
+    );
+  });
+});
