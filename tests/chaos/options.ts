@@ -56,7 +56,7 @@ export function parseOptions(argv: string[], env: NodeJS.ProcessEnv = process.en
   if (!Number.isFinite(seed)) throw new Error('--seed must be a number');
   return size === 'small'
     ? { size, repeats: 1, concurrency: 8, burst: 6, postgresOutageS: 20, killEveryS: [4, 8], bothDownMaxS: 6, lifecycleBudgetS: 150, settleS: 120, passedFailedLine, keep, seed }
-    : { size, repeats: 3, concurrency: 8, burst: 10, postgresOutageS: 60, killEveryS: [3, 7], bothDownMaxS: 6, lifecycleBudgetS: 240, settleS: 180, passedFailedLine, keep, seed };
+    : { size, repeats: 3, concurrency: 10, burst: 10, postgresOutageS: 60, killEveryS: [3, 7], bothDownMaxS: 6, lifecycleBudgetS: 240, settleS: 180, passedFailedLine, keep, seed };
 }
 
 /** A small seeded generator (mulberry32): the same seed gives the same kill schedule. */
