@@ -130,7 +130,9 @@ export class Flow {
         return a.body;
       }
       this.notes.push(`${new Date().toISOString().slice(11, 23)} ${action} by ${staff}: ${a.status} ${String(a.body?.message ?? a.error ?? '').slice(0, 100)}`);
-      if (!uncertain(a)) {
+      // 404 for a request this flow was given a number for: taken while Temporal was down (202) and
+      // not yet started by the intake healer. Wait for it like an outage.
+      if (!uncertain(a) && !(a.status === 404 && this.id)) {
         const message = String(a.body?.message ?? '');
         if (done) {
           const s = await this.read();
