@@ -5,12 +5,12 @@
  * both text a technician, and the agent's answer names the one who has the job.
  */
 import { ApplicationFailure } from '@temporalio/activity';
-import { claimRound, releaseRound } from '../db/dispatch';
+import { claimRound, closeRound, releaseRound } from '../db/dispatch';
 import { findOnDutyTechnician, findStaff, staffInRoleFor, type StaffMember } from '../db/organisation';
 import type { AssignedTechnician } from '../domain/request';
 import type { ActivityDeps } from './deps';
 import { deliverSms, isPermanentSmsFailure } from './sms';
-import { BAD_RECIPIENT, UNKNOWN_TECHNICIAN, type DispatchAsk, type DispatchOutcome } from './types';
+import { BAD_RECIPIENT, ROUND_CLOSED, UNKNOWN_TECHNICIAN, type DispatchAsk, type DispatchOutcome } from './types';
 
 const asTechnician = (m: StaffMember): AssignedTechnician => ({ staffId: m.id, name: m.name, phone: m.phone });
 
@@ -49,6 +49,7 @@ export function dispatchActivities(deps: ActivityDeps) {
         wanted = onDuty.technician;
       }
       const claim = await claimRound(deps.pool, ask.requestId, ask.round, wanted.id, ask.actorId);
+      if (claim.technicianId === null) throw ApplicationFailure.nonRetryable(`request ${ask.requestId} closed before this dispatch; nobody was texted`, ROUND_CLOSED);
       const ours = claim.claimedBy === ask.actorId && (ask.technicianId === undefined || claim.technicianId === ask.technicianId);
       const holder = claim.technicianId === wanted.id ? wanted : await findStaff(deps.pool, claim.technicianId);
       if (!holder) throw ApplicationFailure.nonRetryable(`technician ${claim.technicianId} holding the job is no longer on record`, UNKNOWN_TECHNICIAN);
@@ -72,6 +73,13 @@ export function dispatchActivities(deps: ActivityDeps) {
         await deps.pool.query('UPDATE service_requests SET technician_id = $2 WHERE id = $1', [ask.requestId, holder.id]);
       }
       return { technician: asTechnician(holder), won: ours, claimedBy: claim.claimedBy };
+    },
+
+    async closeRound(ask: { requestId: string; round: number }): Promise<{ technician?: AssignedTechnician; claimedBy?: string }> {
+      const claim = await closeRound(deps.pool, ask.requestId, ask.round);
+      if (claim.technicianId === null) return {};
+      const holder = await findStaff(deps.pool, claim.technicianId);
+      return holder ? { technician: asTechnician(holder), claimedBy: claim.claimedBy } : {};
     },
   };
 }

@@ -99,9 +99,16 @@ export interface ServiceActivities {
   dispatchJob(ask: DispatchAsk): Promise<DispatchOutcome>;
   /** R9–R11: a deadline in working days by the holiday calendar; its result is recorded in history. */
   workingDeadline(ask: WorkingDeadlineAsk): Promise<WorkingDeadline>;
+  /**
+   * The request closed while a dispatch of `round` was in flight: claims the round for nobody, so a
+   * later claim loses and texts no one; returns the technician who claimed it first, to withdraw.
+   */
+  closeRound(ask: { requestId: string; round: number }): Promise<{ technician?: AssignedTechnician; claimedBy?: string }>;
 }
 
 /** ApplicationFailure types the activities raise that must not be retried. */
 export const UNKNOWN_TECHNICIAN = 'UnknownTechnician';
 export const BAD_RECIPIENT = 'BadRecipient';
 export const GATEWAY_REFUSED = 'GatewayRefused';
+/** A dispatch that claimed a round after the request closed: it texted nobody. */
+export const ROUND_CLOSED = 'RoundClosed';

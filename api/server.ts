@@ -9,16 +9,16 @@ import { createLogger } from '../config/logger';
 import { loadPolicy } from '../config/policy';
 import { migrate } from '../db/migrate';
 import { onLauncherGone, reportReady, runProcess } from '../scripts/supervision';
-import { connectClient, openDatabase } from '../worker/connections';
+import { connectClient, openDatabase, withStartRetry } from '../worker/connections';
 import { buildApp } from './app';
 
 runProcess('api', async () => {
   const config = loadConfig();
   const servicePolicy = loadPolicy(); // an invalid policy file stops start-up here, naming the entry
   const logger = createLogger(config.logLevel, 'api');
-  const pool = await openDatabase(config.databaseUrl, logger);
+  const pool = await withStartRetry('PostgreSQL', () => openDatabase(config.databaseUrl, logger), logger);
   await migrate(pool);
-  const connection = await connectClient(config);
+  const connection = await withStartRetry('Temporal', () => connectClient(config), logger);
   const temporal = new Client({ connection, namespace: config.temporalNamespace });
   const app = await buildApp({ pool, temporal, taskQueue: config.taskQueue, logger, policy: servicePolicy });
   app.addHook('onClose', async () => {

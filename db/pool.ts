@@ -29,7 +29,7 @@ export function poolTimeoutsFromEnv(env: NodeJS.ProcessEnv = process.env): PoolT
 }
 
 /**
- * A pool whose idle-client errors (the server restarting or shutting down first on Ctrl-C) are
+ * A pool whose client errors (the server restarting or shutting down first on Ctrl-C) are
  * reported rather than crashing the process; the next query reconnects. Every connection and
  * statement has a time limit (PoolTimeouts), so callers fail fast instead of hanging.
  */
@@ -49,6 +49,9 @@ export function createPool(
     keepAlive: true,
   });
   pool.on('error', onIdleError);
+  // A checked-out client whose connection drops between queries (the server shutting down, 57P01)
+  // emits 'error' on itself, not on the pool: without a listener that would end the process.
+  pool.on('connect', (client) => client.on('error', onIdleError));
   return pool;
 }
 

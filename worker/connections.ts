@@ -16,6 +16,24 @@ function unreachable(settings: TemporalSettings, err: unknown): Error {
   return new Error(`Cannot reach Temporal at ${settings.temporalAddress} (${(err as Error).message}): is it running? Check TEMPORAL_ADDRESS${secured}.`, { cause: err });
 }
 
+/**
+ * Retries `connect` while a dependency is still starting (or restarting) with the process: every
+ * second, then every few, for up to START_WAIT_SECONDS (default 60); then the last error stands.
+ */
+export async function withStartRetry<T>(what: string, connect: () => Promise<T>, log?: Pick<Logger, 'warn'>, waitSeconds = Number(process.env.START_WAIT_SECONDS ?? 60)): Promise<T> {
+  const until = Date.now() + Math.max(0, waitSeconds) * 1000;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await connect();
+    } catch (err) {
+      if (Date.now() >= until) throw err;
+      const delay = Math.min(1000 * attempt, 5000);
+      log?.warn({ err: (err as Error).message, retryInMs: delay }, `${what} not reachable yet; retrying`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 /** A client connection (the API's workflow client, search-attribute registration). */
 export async function connectClient(settings: TemporalSettings, connectTimeout = '10s'): Promise<Connection> {
   try {

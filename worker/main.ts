@@ -8,7 +8,7 @@ import { createLogger } from '../config/logger';
 import { migrate } from '../db/migrate';
 import { onLauncherGone, reportReady, runProcess } from '../scripts/supervision';
 import { activityDeps } from './activity-deps';
-import { connectClient, connectNative, openDatabase } from './connections';
+import { connectClient, connectNative, openDatabase, withStartRetry } from './connections';
 import { createServiceWorker } from './create-worker';
 import { canListen, installTemporalRuntime } from './runtime';
 import { registerSearchAttributes } from './search-attributes';
@@ -23,11 +23,11 @@ runProcess('worker', async () => {
     throw new Error(`WORKER_METRICS_ADDRESS ${metrics} is in use or not on this machine: set it to a free host:port, or "off".`);
   }
   installTemporalRuntime(logger, 'WARN', true, { metricsBindAddress: metrics });
-  const pool = await openDatabase(config.databaseUrl, logger);
+  const pool = await withStartRetry('PostgreSQL', () => openDatabase(config.databaseUrl, logger), logger);
   const deps = activityDeps(pool, logger); // a bad calendar file stops the worker here, naming the entry
   await migrate(pool);
 
-  const client = await connectClient(config);
+  const client = await withStartRetry('Temporal', () => connectClient(config), logger);
   try {
     await registerSearchAttributes(client, config.temporalNamespace);
   } catch (err) {
@@ -36,7 +36,7 @@ runProcess('worker', async () => {
   } finally {
     await client.close();
   }
-  const connection = await connectNative(config);
+  const connection = await withStartRetry('Temporal', () => connectNative(config), logger);
   const tuning = workerTuning(config.expectedOpenRequests);
   if (tuning.cacheCapped) {
     logger.warn(

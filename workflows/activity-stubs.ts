@@ -3,7 +3,7 @@
  * cannot fix classified as non-retryable. Workflow code.
  */
 import { proxyActivities } from '@temporalio/workflow';
-import { BAD_RECIPIENT, GATEWAY_REFUSED, UNKNOWN_TECHNICIAN, type ServiceActivities } from '../activities/types';
+import { BAD_RECIPIENT, GATEWAY_REFUSED, ROUND_CLOSED, UNKNOWN_TECHNICIAN, type ServiceActivities } from '../activities/types';
 
 // Records are idempotent database writes: retried for up to an hour (a database outage), then the
 // workflow carries the events to its next write.
@@ -26,7 +26,7 @@ export const { sendMessage } = proxyActivities<ServiceActivities>({
 export const { dispatchJob: dispatchByRoster } = proxyActivities<ServiceActivities>({
   startToCloseTimeout: '30 seconds',
   scheduleToCloseTimeout: '24 hours',
-  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [UNKNOWN_TECHNICIAN] },
+  retry: { initialInterval: '5 seconds', backoffCoefficient: 2, maximumInterval: '1 minute', nonRetryableErrorTypes: [UNKNOWN_TECHNICIAN, ROUND_CLOSED] },
   summary: 'R4: job SMS to the on-duty technician',
 });
 
@@ -34,7 +34,7 @@ export const { dispatchJob: dispatchByRoster } = proxyActivities<ServiceActiviti
 export const { dispatchJob: dispatchByHand } = proxyActivities<ServiceActivities>({
   startToCloseTimeout: '10 seconds',
   scheduleToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: [UNKNOWN_TECHNICIAN, BAD_RECIPIENT, GATEWAY_REFUSED] },
+  retry: { initialInterval: '1 second', maximumAttempts: 3, nonRetryableErrorTypes: [UNKNOWN_TECHNICIAN, BAD_RECIPIENT, GATEWAY_REFUSED, ROUND_CLOSED] },
   summary: 'Dispatch by hand: job SMS to a named technician',
 });
 
@@ -43,4 +43,12 @@ export const { workingDeadline } = proxyActivities<ServiceActivities>({
   scheduleToCloseTimeout: '1 hour',
   retry: { initialInterval: '2 seconds', maximumInterval: '1 minute' },
   summary: 'R9–R11: deadline in working days by the holiday calendar',
+});
+
+// A close claims the round a dispatch was in flight for: a database write, retried like the records.
+export const { closeRound } = proxyActivities<ServiceActivities>({
+  startToCloseTimeout: '30 seconds',
+  scheduleToCloseTimeout: '1 hour',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+  summary: 'Close the dispatch round: a dispatch the close overtook is withdrawn',
 });

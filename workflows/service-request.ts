@@ -27,7 +27,7 @@ import type {
   TimelineEventType,
   UnreachableReport,
 } from '../domain/request';
-import { dispatchByHand, dispatchByRoster, recordStep, sendMessage, workingDeadline } from './activity-stubs';
+import { closeRound, dispatchByHand, dispatchByRoster, recordStep, sendMessage, workingDeadline } from './activity-stubs';
 import { forbid, leadsRegion, refuse, requireRegionLeader, requireRole, roleList } from './authorize';
 import {
   UNKNOWN_REFERENCE,
@@ -56,6 +56,13 @@ const MAY_CANCEL: readonly StaffRole[] = [...CALL_CENTRE, ...REGION_LEADERS];
 const MAY_DISPATCH: readonly StaffRole[] = [...CALL_CENTRE, 'customer_manager'];
 /** Patch: an update handled in a request's first workflow task neither begins the request twice nor watches a clock twice. */
 const FIRST_TASK_UPDATES = 'first-task-updates-begin-once';
+/**
+ * Patch: an action that ends a clock first takes the ladder steps whose time had passed when its
+ * task started (the breach of a stage recorded late while no worker ran), and an R12 report filed
+ * late is a breach; a close claims the dispatch round so a roster dispatch it overtook is withdrawn;
+ * events written by no activity yet are written before the run ends.
+ */
+const LATE_ACTIONS = 'late-actions-take-passed-steps';
 
 export async function serviceRequest(input: RequestInput): Promise<RequestStatus> {
   const { requestId, policy } = input;
@@ -186,6 +193,7 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
     let onTime = true;
     for (const cs of state.clocks) {
       if (clockPolicy(cs.clock).stops !== sp.stage) continue;
+      takePassedSteps(cs);
       if (cs.breachedAt && !extra.excused) onTime = false;
       endClock(cs, extra.excused ? 'excused' : 'met');
     }
@@ -197,6 +205,9 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
 
   function close(outcome: Outcome, by: string): void {
     for (const cs of state.clocks) if (cs.state !== 'met' && cs.state !== 'excused') endClock(cs, outcome === 'completed' ? 'met' : outcome === 'cancelled' ? 'stopped' : 'excused');
+    // A dispatch still in flight may claim the round and text a technician after this close: the
+    // close claims the round for nobody, and withdraws the job from whoever claimed it first.
+    if ((rosterInFlight || dispatchingByHand) && patched(LATE_ACTIONS)) withdrawRound(round, outcome);
     rosterDispatch?.cancel();
     state.outcome = outcome;
     state.closedAt = iso(now());
@@ -250,6 +261,7 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
 
   function endClock(cs: ClockStatus, how: 'met' | 'excused' | 'stopped'): void {
     if (cs.state === 'met' || cs.state === 'excused' || cs.state === 'stopped') return;
+    takePassedSteps(cs);
     const started = cs.state === 'running' || cs.state === 'starting';
     cs.state = started || how !== 'met' ? how : 'stopped';
     cs.endedAt = iso(now());
@@ -276,12 +288,40 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
     if (cs.provisional) track(recheckProvisional(cs));
   }
 
+  /** The ladder steps taken for each clock's cycle (cleared when a moved deadline re-arms the warning). */
+  const firedSteps = new Map<string, Set<number>>();
+  function stepsFired(cs: ClockStatus): Set<number> {
+    const key = `${cs.clock}/${cs.cycle}`;
+    if (!firedSteps.has(key)) firedSteps.set(key, new Set());
+    return firedSteps.get(key)!;
+  }
+
+  /**
+   * An action applied in the same task as a fired timer is applied first (the SDK runs updates
+   * before timers), and with no worker up across a deadline the breach timer is not even armed
+   * yet. So an action that ends a clock first takes the breach and later steps whose time had
+   * passed when its task started: the task's time comes from history, the same on every replay.
+   */
+  function takePassedSteps(cs: ClockStatus): void {
+    if (cs.state !== 'running' || !cs.deadline || paused()) return;
+    const cp = clockPolicy(cs.clock);
+    const fired = stepsFired(cs);
+    const passed = stepTimes(cp, Date.parse(cs.startedAt!), Date.parse(cs.deadline))
+      .filter((s) => s.step > 0 && !fired.has(s.step) && s.at < now())
+      .sort((a, b) => a.step - b.step);
+    if (passed.length === 0 || !patched(LATE_ACTIONS)) return;
+    for (const s of passed) {
+      fired.add(s.step);
+      fireStep(cs, cp, s.step, s.at, s.level);
+    }
+  }
+
   /** Each step of the ladder is its own timer; the step happens because its timer fired. */
   async function watchLadder(cs: ClockStatus): Promise<void> {
     const cp = clockPolicy(cs.clock);
     const cycle = cs.cycle;
     const live = () => cs.state === 'running' && cs.cycle === cycle;
-    const fired = new Set<number>();
+    const fired = stepsFired(cs);
     let version = cs.version;
     while (live()) {
       if (paused()) {
@@ -374,15 +414,30 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
   let dispatchingByHand = false;
   const jobText = () => jobSmsText({ requestId, label: kind.label, severity: state.severity, description: input.description, customer: input.customer });
 
+  let rosterInFlight = false;
+
   function startRosterDispatch(): void {
     const thisRound = round;
     rosterDispatch = new CancellationScope();
+    rosterInFlight = true;
     track(
       rosterDispatch
         .run(() => dispatchByRoster({ requestId, regionId: state.regionId, round: thisRound, text: jobText(), actorId: 'roster' }))
         .then((out) => {
+          rosterInFlight = false;
           if (assign(out.technician, out.claimedBy, thisRound)) flush();
-        }),
+        })
+        .finally(() => (rosterInFlight = false)),
+    );
+  }
+
+  /** The request closed with a dispatch of `ofRound` in flight: nobody may claim it now; whoever did is told the job is off. */
+  function withdrawRound(ofRound: number, outcome: Outcome): void {
+    const reason = outcome === 'cancelled' ? (state.cancellation?.reason ?? '') : outcome;
+    track(
+      closeRound({ requestId, round: ofRound }).then(({ technician }) => {
+        if (technician) tell(`${requestId}/job/${ofRound}/cancelled`, technician, cancelJobText(requestId, reason), 'notice');
+      }),
     );
   }
 
@@ -435,6 +490,8 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
   }
   function requireNotBreached(cs: ClockStatus, what: string): void {
     if (cs.breachedAt) throw refuse(`The ${cs.clock} limit (${cs.rule}) was already missed at ${cs.breachedAt}; ${what} can no longer move it.`);
+    // Its breach timer may fire in this very task, after this update: a passed deadline is missed.
+    if (!paused() && now() > Date.parse(cs.deadline!)) throw refuse(`The ${cs.clock} limit (${cs.rule}) passed at ${cs.deadline}; ${what} can no longer move it.`);
   }
 
   // ---- Dispatch by hand and reassignment
@@ -587,6 +644,10 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
         requireRole(actor, SPEAK_FOR_CUSTOMER, state.regionId, 'Recording paperwork');
         if (!kind.needsPaperwork) throw refuse(`A ${state.kind} request needs no paperwork.`);
         if (state.paperwork.complete) throw refuse(`The paperwork of request ${requestId} is already complete.`);
+        const limitHours = kind.paperworkLimitHours;
+        if (complete && limitHours !== undefined && now() >= receivedMs + limitHours * HOUR_MS) {
+          throw refuse(`The paperwork of request ${requestId} was due within ${limitHours} hours of intake; the request has lapsed (R12) and closes now. Take a new request.`);
+        }
         if (!complete && missingItems.length === 0) throw refuse('List the missing items the customer still owes (R3).');
       },
     },
@@ -613,7 +674,14 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
 
   async function watchReport(report: UnreachableReport, index: number): Promise<void> {
     const filed = await condition(() => report.reportFiledAt !== undefined, Math.max(Date.parse(report.reportDueAt) - now(), 1), { summary: 'R12 written report to the business leader' });
-    if (filed) return;
+    if (!filed) reportMissed(report, index);
+  }
+
+  /** R12: the written report was not filed by its due time; a breach against whoever owed it. */
+  const reportsMissed = new Set<number>();
+  function reportMissed(report: UnreachableReport, index: number): void {
+    if (reportsMissed.has(index)) return;
+    reportsMissed.add(index);
     const at = report.reportDueAt;
     const clock = 'unreachable_report';
     state.breaches.push({ clock, stage: report.stage, cycle: index, rule: 'R12', deadline: report.reportDueAt, breachedAt: at });
@@ -650,6 +718,8 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
     fileUnreachableReportUpdate,
     ({ actor, report }) => {
       const open = state.unreachable.find((u) => u.reportedBy === actor.id && !u.reportFiledAt)!;
+      // Filed in the task its due timer fired in, or later: still late (see takePassedSteps).
+      if (now() > Date.parse(open.reportDueAt) && !reportsMissed.has(state.unreachable.indexOf(open)) && patched(LATE_ACTIONS)) reportMissed(open, state.unreachable.indexOf(open));
       open.reportFiledAt = iso(now());
       open.report = report;
       note('unreachable_report_filed', { actor: actor.id, detail: { reportDueAt: open.reportDueAt } });
@@ -894,5 +964,10 @@ export async function serviceRequest(input: RequestInput): Promise<RequestStatus
     enterStage(0);
   }
   await condition(() => !isOpen() && inFlight === 0 && allHandlersFinished());
+  // Events of updates after the last write (a report filed after the close) are on the timeline
+  // only if the API wrote them when it answered; it may have given up (503) before the commit.
+  if (tail().length > 0 && patched(LATE_ACTIONS)) {
+    await persist().catch((err) => log.error('final records not written', { requestId, error: String(err) }));
+  }
   return snapshot();
 }

@@ -142,11 +142,18 @@ export function fakeActivities(options: FakeOptions = {}) {
     failedMessages: [] as OutgoingMessage[],
     dispatches: [] as DispatchAsk[],
     workingDeadlines: 0,
+    /** Rounds closed by the request closing (closeRound). */
+    closedRounds: [] as number[],
   };
+  // Dispatch rounds as the database keeps them: the first claim wins; a closed round is nobody's.
+  const claims = new Map<number, { technician: AssignedTechnician | null; claimedBy: string }>();
   const claim = (ask: DispatchAsk): DispatchOutcome => {
     const technician = TECHS[ask.technicianId ?? TECH.staffId];
     if (!technician) throw ApplicationFailure.nonRetryable(`No technician with staff id ${ask.technicianId}`, 'UnknownTechnician');
-    return { technician, won: true, claimedBy: ask.actorId };
+    if (!claims.has(ask.round)) claims.set(ask.round, { technician, claimedBy: ask.actorId });
+    const held = claims.get(ask.round)!;
+    if (!held.technician) throw ApplicationFailure.nonRetryable(`request ${ask.requestId} closed before this dispatch`, 'RoundClosed');
+    return { technician: held.technician, won: held.claimedBy === ask.actorId && held.technician.staffId === technician.staffId, claimedBy: held.claimedBy };
   };
   const activities: ServiceActivities = {
     async recordStep(step) {
@@ -175,6 +182,12 @@ export function fakeActivities(options: FakeOptions = {}) {
     async workingDeadline(ask) {
       calls.workingDeadlines += 1;
       return addWorkingDays(ask.startMs, ask.days, calendar, { utcOffsetMinutes: ask.utcOffsetMinutes, cutoff: ask.cutoff });
+    },
+    async closeRound({ round }) {
+      calls.closedRounds.push(round);
+      if (!claims.has(round)) claims.set(round, { technician: null, claimedBy: 'closed' });
+      const held = claims.get(round)!;
+      return held.technician ? { technician: held.technician, claimedBy: held.claimedBy } : {};
     },
   };
   return { activities, calls, claim };
@@ -207,20 +220,44 @@ export async function scenario(
   const worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: bundle, activities: fake.activities });
   await worker.runUntil(async () => {
     const handle = await env.client.workflow.start(serviceRequest, { workflowId: start.requestId, taskQueue, args: [start] });
+    let failed = false;
     try {
       await body(handle);
       if (recordAs && process.env.RECORD_HISTORIES === '1') {
         writeFileSync(path.join(__dirname, '..', 'histories', `${recordAs}.json`), historyToJson(await handle.fetchHistory()));
       }
+    } catch (err) {
+      failed = true;
+      throw err;
     } finally {
-      // The test server does not skip time while a task waits for a worker: let in-flight
-      // activities finish while this worker runs, then end the run so later tests can skip time.
-      await vi
-        .waitFor(async () => expect((await handle.describe()).raw.pendingActivities ?? []).toHaveLength(0), { timeout: 5_000, interval: 50 })
-        .catch(() => undefined);
-      if ((await handle.describe()).status.name === 'RUNNING') await handle.terminate('scenario finished');
+      await endQuietly(handle).catch((err: unknown) => {
+        if (!failed) throw err; // else the body's own failure is the one to report
+      });
     }
   });
+}
+
+/**
+ * Ends a test's run without leaving work behind. The time-skipping server does not skip time while
+ * any task of any run is outstanding: a run left with a task and no worker (or terminated while
+ * its worker was executing an activity) would freeze time for every later test in the file. So
+ * wait, with the worker still up, until the run has no pending activity or workflow task, then
+ * terminate it if it is still running (waiting on timers).
+ */
+export async function endQuietly(handle: Handle): Promise<void> {
+  await vi.waitFor(
+    async () => {
+      const d = await handle.describe();
+      if (d.status.name !== 'RUNNING') return;
+      expect(d.raw.pendingActivities ?? []).toHaveLength(0);
+      expect(d.raw.pendingWorkflowTask ?? null).toBeNull();
+    },
+    { timeout: 30_000, interval: 50 },
+  );
+  // It may complete between the two calls: only a run still going needs ending.
+  if ((await handle.describe()).status.name === 'RUNNING') {
+    await handle.terminate('scenario finished').catch((err: Error) => expect(err.name).toBe('WorkflowNotFoundError'));
+  }
 }
 
 export const status = (handle: Handle) => handle.query(statusQuery);
