@@ -486,7 +486,7 @@ async function main(): Promise<void> {
         if (c?.deadline) initialDeadline.set(id, Date.parse(c.deadline));
         return;
       }
-      const why = `${a.status} ${String(a.body.message ?? '').slice(0, 120)}`;
+      const why = `${a.status} ${String(a.body.message ?? '').replace(/SR-\d{8}-\d+/g, 'SR-…').slice(0, 120)}`;
       intakeFailures.set(why, (intakeFailures.get(why) ?? 0) + 1);
       if (![503, 504, 500].includes(a.status)) return;
       await sleep(500);
@@ -655,7 +655,7 @@ async function main(): Promise<void> {
           deadlineOf.set(id, T);
           return;
         }
-        const why = `${a.status} ${String(a.body.message ?? '').slice(0, 100)}`;
+        const why = `${a.status} ${String(a.body.message ?? '').replace(/SR-\d{8}-\d+/g, 'SR-…').slice(0, 100)}`;
         if (a.status === 409 && attempt > 1) {
           // An earlier attempt that timed out (503) may have been recorded after all: read it back.
           const now = await call(o.api, 'GET', `/requests/${id}`, agentKey).catch(() => undefined);
@@ -782,11 +782,13 @@ async function main(): Promise<void> {
           (err: Error) => ({ status: 0, body: { message: err.message }, ms: 0 }) as Answer,
         );
         if (a.status === 200) return void cancelled++;
+        // An earlier attempt that timed out (503) was recorded after all: the request is closed now.
+        if (a.status === 409 && attempt > 1 && /is closed/.test(String(a.body.message))) return void cancelled++;
         if ([0, 500, 503, 504].includes(a.status) && attempt < 4) {
           await sleep(1000 * attempt);
           continue;
         }
-        const why = `${a.status} ${String(a.body.message ?? '').slice(0, 80)}`;
+        const why = `${a.status} ${String(a.body.message ?? '').replace(/SR-\d{8}-\d+/g, 'SR-…').slice(0, 80)}`;
         cancelFailures.set(why, (cancelFailures.get(why) ?? 0) + 1);
         return void cancelFailed++;
       }
