@@ -24,7 +24,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('a close that overtakes the roster dispatch (R4)', () => {
-  async function cancelDuringDispatch(roster: (ask: DispatchAsk, claim: Fake['claim']) => Promise<DispatchOutcome>) {
+  async function cancelDuringDispatch(roster: (ask: DispatchAsk, claim: Fake['claim']) => Promise<DispatchOutcome>, recordAs?: string) {
     const holder: { fake?: Fake } = {};
     const fake = fakeActivities({ roster: (ask) => roster(ask, holder.fake!.claim) });
     holder.fake = fake;
@@ -34,7 +34,7 @@ describe('a close that overtakes the roster dispatch (R4)', () => {
       const r = await handle.executeUpdate(cancelUpdate, { args: [{ actor: staff.agent, reason: 'Duplicate call' }] });
       expect(r.status).toMatchObject({ stage: 'closed', outcome: 'cancelled' });
       await handle.result();
-    });
+    }, recordAs);
     return { fake, start };
   }
 
@@ -43,7 +43,7 @@ describe('a close that overtakes the roster dispatch (R4)', () => {
       const held = claim(ask); // claimed and texted …
       await pause(1500); // … while the cancel is recorded
       return held;
-    });
+    }, 'cancel-overtakes-roster-dispatch');
     expect(fake.calls.closedRounds).toEqual([0]);
     const withdrawals = fake.calls.messages.filter((m) => m.to.staffId === TECH.staffId && m.key.startsWith(`${start.requestId}/job/0/cancelled/`));
     expect(withdrawals).toHaveLength(1);
@@ -90,7 +90,7 @@ describe('events no API wrote', () => {
       await handle.executeUpdate(fileUnreachableReportUpdate, { args: [{ actor: staff.agent, report: 'Called twice, phone off' }] });
       const final = await handle.result();
       expect(final.breaches).toEqual([]);
-    });
+    }, 'report-filed-after-close');
     // No API wrote the update's event here: the workflow's own last write carries it and the final state.
     expect(timeline(fake).map((e) => e.type)).toContain('unreachable_report_filed');
     expect(fake.calls.steps.at(-1)!.status.unreachable[0].reportFiledAt).toBeDefined();

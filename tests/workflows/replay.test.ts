@@ -33,6 +33,10 @@ describe('recorded histories replay on the current workflow code', () => {
       'unreachable-report-missed.json',
       'cancel-at-contact.json',
       'reassign-at-contact.json',
+      // behind patched('late-actions-take-passed-steps'):
+      'cancel-overtakes-roster-dispatch.json',
+      'report-filed-after-close.json',
+      'contact-recorded-late-while-no-worker.json',
     ]));
   });
 

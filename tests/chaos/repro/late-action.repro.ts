@@ -10,6 +10,8 @@
  * gone: the time-skipping server neither skips nor fires timers while a task waits for a worker.
  * Activities are fakes.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,6 +22,7 @@ import { registerSearchAttributes } from '../../../worker/search-attributes';
 import { WORKFLOWS_PATH } from '../../../worker/workflows-path';
 import { completeStageUpdate, fileUnreachableReportUpdate, postponeUpdate, recordPaperworkUpdate, reportUnreachableUpdate, statusQuery } from '../../../workflows/messages';
 import { serviceRequest } from '../../../workflows/service-request';
+import { historyToJson } from '../../support/histories';
 import { breachRecords, clock, fakeActivities, ladder, policyCopy, quietLogger, refusal, requestInput, staff, type Fake, type Handle } from '../../support/engine';
 
 let env: TestWorkflowEnvironment;
@@ -100,6 +103,9 @@ describe('a stage recorded after its limit while no worker ran (R14, R20)', () =
     expect(answer.events.filter((e) => e.stage === 'contact' && ['breached', 'stage_done'].includes(e.type)).map((e) => `${e.type}/${e.onTime}`)).toEqual(['breached/false', 'stage_done/false']);
     expect(breachRecords(fake).map((b) => `${b.clock}/${b.cycle}`)).toEqual(['contact/0']);
     expect(ladder(fake).filter((s) => s.startsWith('contact:L'))).toEqual(['contact:L1']);
+    if (process.env.RECORD_HISTORIES === '1') {
+      writeFileSync(path.join(__dirname, '..', '..', 'histories', 'contact-recorded-late-while-no-worker.json'), historyToJson(await handle.fetchHistory()));
+    }
     await handle.terminate('test finished');
   });
 
