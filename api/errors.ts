@@ -1,7 +1,10 @@
 /** HTTP errors with messages a call-centre agent can act on, and the mapping of Temporal's refusals. */
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
+import type { Pool } from 'pg';
+import type { ActionResult } from '../domain/request';
 import { NOT_YOUR_JOB } from '../workflows/messages';
+import { committedUpdate } from './committed-update';
 
 export class HttpError extends Error {
   constructor(
@@ -15,9 +18,10 @@ export class HttpError extends Error {
 /**
  * Runs an action on a request's workflow and turns Temporal's answers into HTTP: a refused update
  * is 409 with the workflow's own reason (403 when the job is someone else's), an unknown request 404,
- * a closed one 409.
+ * a closed one 409 — unless this very update (its id) closed it, then its outcome again. A request
+ * taken (its registry row written) whose workflow is not started yet answers 503: retry shortly.
  */
-export async function onRequestWorkflow<T>(temporal: Client, requestId: string, action: () => Promise<T>): Promise<T> {
+export async function onRequestWorkflow<T>(temporal: Client, requestId: string, action: () => Promise<T>, retried?: { updateId?: string; pool?: Pool }): Promise<T> {
   try {
     return await action();
   } catch (err) {
@@ -34,7 +38,15 @@ export async function onRequestWorkflow<T>(temporal: Client, requestId: string, 
       .describe()
       .then((d) => d.status.name !== 'RUNNING')
       .catch(() => undefined);
-    if (closed) throw new HttpError(409, `Request ${requestId} is closed; no further action can be recorded on it.`);
+    if (closed) {
+      const earlier = retried?.updateId ? await committedUpdate(temporal, requestId, retried.updateId).catch(() => undefined) : undefined;
+      if (earlier) return earlier as ActionResult as T;
+      throw new HttpError(409, `Request ${requestId} is closed; no further action can be recorded on it.`);
+    }
+    if (closed === undefined && retried?.pool) {
+      const taken = await retried.pool.query('SELECT 1 FROM service_requests WHERE id = $1', [requestId]).then((r) => r.rows.length > 0, () => false);
+      if (taken) throw new HttpError(503, `Request ${requestId} was taken and is still being started; nothing was lost. Try again in a few seconds.`);
+    }
     throw new HttpError(404, `No request ${requestId} exists; check the request number.`);
   }
 }

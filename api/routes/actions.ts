@@ -77,12 +77,13 @@ export async function actionRoutes(app: FastifyInstance): Promise<void> {
         const requestId = req.params.id;
         if (action.path === 'corrections' && typeof req.body.regionId === 'string') await requireRegion(app, req.body.regionId);
         const actor = await actorOf(pool, req);
-        const outcome = await onRequestWorkflow(temporal, requestId, () =>
-          temporal.workflow.getHandle(requestId).executeUpdate(action.update, {
-            args: [action.input(req.body, actor, req.params)],
-            // A retry with the same Idempotency-Key is the same update: recorded once, answered again.
-            ...(typeof req.headers['idempotency-key'] === 'string' && { updateId: `${action.path}:${req.staff.id}:${req.headers['idempotency-key']}` }),
-          }),
+        // A retry with the same Idempotency-Key is the same update: recorded once, answered again.
+        const updateId = typeof req.headers['idempotency-key'] === 'string' ? `${action.path}:${req.staff.id}:${req.headers['idempotency-key']}` : undefined;
+        const outcome = await onRequestWorkflow(
+          temporal,
+          requestId,
+          () => temporal.workflow.getHandle(requestId).executeUpdate(action.update, { args: [action.input(req.body, actor, req.params)], ...(updateId && { updateId }) }),
+          { updateId, pool },
         );
         await recordCommitted(app, outcome, req.log);
         return outcome.status;

@@ -265,4 +265,30 @@ describe('a retried action (after a 503 or 504) with the same Idempotency-Key', 
     expect((await tech.post(`/requests/${id}/contact`, body)).status).toBe(409);
     await service.client.workflow.getHandle(id).terminate('test done');
   });
+
+  it('that closed the request is answered with its outcome again, not "closed"; a new cancel is refused (409)', async () => {
+    const id = (await agent.post('/requests', { customer, regionId: 'north', description: '无信号', severity: 'general' })).body.requestId;
+    await untilStage(id, 'contact');
+    const key = { 'idempotency-key': `cancel-${id}` };
+    const first = await agent.post(`/requests/${id}/cancel`, { reason: '客户撤回' }, key);
+    expect(first.status).toBe(200);
+    await service.client.workflow.getHandle(id).result(); // the run has ended
+    const again = await agent.post(`/requests/${id}/cancel`, { reason: '客户撤回' }, key);
+    expect(again.status).toBe(200);
+    expect(again.body).toMatchObject({ stage: 'closed', outcome: 'cancelled', closedAt: first.body.closedAt });
+    const other = await agent.post(`/requests/${id}/cancel`, { reason: '客户撤回' }, { 'idempotency-key': `other-${id}` });
+    expect(other.status).toBe(409);
+    expect(other.body.message).toMatch(/is closed/);
+  });
+});
+
+describe('an action on a request taken while its workflow is not started yet', () => {
+  it('answers 503 (retry shortly, nothing lost), not 404; an unknown number stays 404', async () => {
+    const input = requestInput({ receivedAt: new Date(Date.now() - 1000).toISOString() });
+    await recordIntake(service.pool, registryRow(initialStatus(input)), intakeEvents(input), input); // this service runs no healer
+    const early = await agent.post(`/requests/${input.requestId}/cancel`, { reason: '客户撤回' });
+    expect(early.status).toBe(503);
+    expect(early.body.message).toMatch(/being started; nothing was lost/);
+    expect((await agent.post('/requests/SR-20000101-999999/cancel', { reason: '客户撤回' })).status).toBe(404);
+  });
 });
