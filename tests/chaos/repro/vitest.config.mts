@@ -1,4 +1,5 @@
-// Reproductions of the defects the chaos suite found; not part of `npm test` (they fail until fixed).
+// Regression tests for defects the chaos suite found that need a worker really gone (real dev
+// server, limits of seconds), so not part of `npm test`; `.ci/run` runs them before the chaos suite.
 // npx vitest run --config tests/chaos/repro/vitest.config.mts
 import { defineConfig } from 'vitest/config';
 
