@@ -69,6 +69,8 @@ export function uniqueRequestId(): string {
 export interface Engine {
   env: TestWorkflowEnvironment;
   bundle: WorkflowBundleWithSourceMap;
+  /** A fresh time-skipping server for the next test (call in beforeEach); the bundle is kept. */
+  renew(): Promise<void>;
 }
 export const quietLogger = () => {
   const noop = () => undefined;
@@ -81,10 +83,20 @@ export async function startEngine(): Promise<Engine> {
   } catch {
     // installed already in this process
   }
-  const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
-  await registerSearchAttributes(env.connection, env.namespace ?? 'default');
-  const bundle = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger() });
-  return { env, bundle };
+  const server = async () => {
+    const env = await TestWorkflowEnvironment.createTimeSkipping({ server: { executable: testServerExecutable() } });
+    await registerSearchAttributes(env.connection, env.namespace ?? 'default');
+    return env;
+  };
+  const engine: Engine = {
+    env: await server(),
+    bundle: await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger() }),
+    async renew() {
+      await engine.env.teardown().catch(() => undefined);
+      engine.env = await server();
+    },
+  };
+  return engine;
 }
 
 // ---- Inputs
@@ -238,22 +250,23 @@ export async function scenario(
 }
 
 /**
- * Ends a test's run without leaving work behind. The time-skipping server does not skip time while
- * any task of any run is outstanding: a run left with a task and no worker (or terminated while
- * its worker was executing an activity) would freeze time for every later test in the file. So
- * wait, with the worker still up, until the run has no pending activity or workflow task, then
- * terminate it if it is still running (waiting on timers).
+ * Ends a test's run, with its worker still up: once it has no pending activity or workflow task,
+ * it is terminated if still running (waiting on timers). Each test has its own time-skipping server
+ * (`engine.renew()`), because one run terminated while its worker held a task can keep that
+ * server's time from skipping ever again.
  */
 export async function endQuietly(handle: Handle): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      const d = await handle.describe();
-      if (d.status.name !== 'RUNNING') return;
-      expect(d.raw.pendingActivities ?? []).toHaveLength(0);
-      expect(d.raw.pendingWorkflowTask ?? null).toBeNull();
-    },
-    { timeout: 30_000, interval: 50 },
-  );
+  await vi
+    .waitFor(
+      async () => {
+        const d = await handle.describe();
+        if (d.status.name !== 'RUNNING') return;
+        expect(d.raw.pendingActivities ?? []).toHaveLength(0);
+        expect(d.raw.pendingWorkflowTask ?? null).toBeNull();
+      },
+      { timeout: 10_000, interval: 50 },
+    )
+    .catch(() => undefined);
   // It may complete between the two calls: only a run still going needs ending.
   if ((await handle.describe()).status.name === 'RUNNING') {
     await handle.terminate('scenario finished').catch((err: Error) => expect(err.name).toBe('WorkflowNotFoundError'));

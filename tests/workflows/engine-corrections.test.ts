@@ -4,7 +4,7 @@
  * paperwork (R12), cancel, reassign, corrections, and a manual dispatch racing the roster (R4, R33).
  * Every answer shows the new stage. Activities are mocked; time is skipped.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DispatchOutcome } from '../../activities/types';
 import {
   cancelUpdate, completeStageUpdate, correctUpdate, decideExtensionUpdate, decidePauseUpdate, dispatchUpdate, fileUnreachableReportUpdate, postponeUpdate,
@@ -18,6 +18,10 @@ import {
 let engine: Engine;
 beforeAll(async () => {
   engine = await startEngine();
+});
+// Each test on its own time-skipping server: no test's leftovers can stop another's time.
+beforeEach(async () => {
+  await engine.renew();
 });
 afterAll(async () => {
   await engine?.env.teardown();

@@ -3,7 +3,7 @@
  * kind met and breached, clocks running at once, the ladder's steps each on its own timer, the
  * callback and R17 reopening. Activities are mocked (tests/support/engine.ts); time is skipped.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { initialStatus } from '../../domain/clocks';
 import { REQUEST_KINDS } from '../../domain/kinds';
 import { addWorkingDays } from '../../domain/working-days';
@@ -17,6 +17,10 @@ import { dispatchUpdate } from '../../workflows/messages';
 let engine: Engine;
 beforeAll(async () => {
   engine = await startEngine();
+});
+// Each test on its own time-skipping server: no test's leftovers can stop another's time.
+beforeEach(async () => {
+  await engine.renew();
 });
 afterAll(async () => {
   await engine?.env.teardown();
