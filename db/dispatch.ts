@@ -10,7 +10,7 @@ export interface Claim {
 export const CLOSED = 'closed';
 
 /** Claims the round for the technician unless someone claimed it first; returns the holder either way. */
-export async function claimRound(pool: Pool, requestId: string, round: number, technicianId: string, claimedBy: string): Promise<Claim> {
+export async function claimRound(pool: Pool, requestId: string, round: number, technicianId: string | null, claimedBy: string): Promise<Claim> {
   const { rows } = await pool.query<Claim>(
     `WITH ins AS (
        INSERT INTO dispatch_claims (request_id, round, technician_id, claimed_by) VALUES ($1, $2, $3, $4)
@@ -38,16 +38,4 @@ export async function releaseRound(pool: Pool, requestId: string, round: number,
 }
 
 /** Claims the round for nobody as the request closes; returns whoever claimed it first, if anyone did. */
-export async function closeRound(pool: Pool, requestId: string, round: number): Promise<Claim> {
-  const { rows } = await pool.query<Claim>(
-    `WITH ins AS (
-       INSERT INTO dispatch_claims (request_id, round, technician_id, claimed_by) VALUES ($1, $2, NULL, $3)
-       ON CONFLICT (request_id, round) DO NOTHING
-       RETURNING technician_id AS "technicianId", claimed_by AS "claimedBy")
-     SELECT * FROM ins
-     UNION ALL
-     SELECT technician_id, claimed_by FROM dispatch_claims WHERE request_id = $1 AND round = $2 AND NOT EXISTS (SELECT 1 FROM ins)`,
-    [requestId, round, CLOSED],
-  );
-  return rows[0];
-}
+export const closeRound = (pool: Pool, requestId: string, round: number): Promise<Claim> => claimRound(pool, requestId, round, null, CLOSED);

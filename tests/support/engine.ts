@@ -9,7 +9,7 @@ import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/clie
 import { ApplicationFailure } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { expect, vi } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, vi } from 'vitest';
 import type { DispatchAsk, DispatchOutcome, OutgoingMessage, RecordStep, ServiceActivities, StepOutcome } from '../../activities/types';
 import { loadCalendar, loadPolicy } from '../../config/policy';
 import { intakeWorkingDayClocks } from '../../domain/clocks';
@@ -97,6 +97,32 @@ export async function startEngine(): Promise<Engine> {
     },
   };
   return engine;
+}
+
+/**
+ * A test file's engine: one workflow bundle for the file, and each test on its own time-skipping
+ * server, so no test's leftovers (a run ended while its worker held a task) can stop another's time.
+ */
+export function useEngine(): Engine {
+  let inner: Engine;
+  beforeAll(async () => {
+    inner = await startEngine();
+  });
+  beforeEach(async () => {
+    await inner.renew();
+  });
+  afterAll(async () => {
+    await inner?.env.teardown();
+  });
+  return {
+    get env() {
+      return inner.env;
+    },
+    get bundle() {
+      return inner.bundle;
+    },
+    renew: () => inner.renew(),
+  };
 }
 
 // ---- Inputs

@@ -4,28 +4,17 @@
  * paperwork (R12), cancel, reassign, corrections, and a manual dispatch racing the roster (R4, R33).
  * Every answer shows the new stage. Activities are mocked; time is skipped.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DispatchOutcome } from '../../activities/types';
 import {
   cancelUpdate, completeStageUpdate, correctUpdate, decideExtensionUpdate, decidePauseUpdate, dispatchUpdate, fileUnreachableReportUpdate, postponeUpdate,
   reassignUpdate, reportUnreachableUpdate, requestExtensionUpdate, requestPauseUpdate, resumeUpdate,
 } from '../../workflows/messages';
 import {
-  HOUR, MIN, OTHER_TECH, TECH, breachRecords, clock, fakeActivities, ladder, requestInput, refusal, scenario, sleepTo, startEngine, staff, status, timeline, until, untilStage,
-  type Engine, type Fake, type Handle,
+  HOUR, MIN, OTHER_TECH, TECH, breachRecords, clock, fakeActivities, ladder, requestInput, refusal, scenario, sleepTo, useEngine, staff, status, timeline, until, untilStage, type Fake, type Handle,
 } from '../support/engine';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-// Each test on its own time-skipping server: no test's leftovers can stop another's time.
-beforeEach(async () => {
-  await engine.renew();
-});
-afterAll(async () => {
-  await engine?.env.teardown();
-});
+const engine = useEngine();
 const now = () => engine.env.currentTimeMs();
 const iso = (ms: number) => new Date(ms).toISOString();
 const done = (handle: Handle, actor: (typeof staff)[keyof typeof staff], stage: string, extra: Record<string, unknown> = {}) =>

@@ -3,28 +3,17 @@
  * kind met and breached, clocks running at once, the ladder's steps each on its own timer, the
  * callback and R17 reopening. Activities are mocked (tests/support/engine.ts); time is skipped.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { initialStatus } from '../../domain/clocks';
 import { REQUEST_KINDS } from '../../domain/kinds';
 import { addWorkingDays } from '../../domain/working-days';
 import { completeStageUpdate, recordPaperworkUpdate } from '../../workflows/messages';
 import {
-  HOUR, MIN, TECH, breachRecords, calendar, clock, fakeActivities, ladder, nobodyOnDuty, policyCopy, requestInput, scenario, sleepTo, startEngine, staff, status, timeline, until, untilStage,
-  type Engine, type Fake, type Handle,
+  HOUR, MIN, TECH, breachRecords, calendar, clock, fakeActivities, ladder, nobodyOnDuty, policyCopy, requestInput, scenario, sleepTo, useEngine, staff, status, timeline, until, untilStage, type Fake, type Handle,
 } from '../support/engine';
 import { dispatchUpdate } from '../../workflows/messages';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-// Each test on its own time-skipping server: no test's leftovers can stop another's time.
-beforeEach(async () => {
-  await engine.renew();
-});
-afterAll(async () => {
-  await engine?.env.teardown();
-});
+const engine = useEngine();
 const now = () => engine.env.currentTimeMs();
 const done = (handle: Handle, actor: (typeof staff)[keyof typeof staff], stage: string, extra: Record<string, unknown> = {}) =>
   handle.executeUpdate(completeStageUpdate, { args: [{ actor, stage, ...extra }] });

@@ -7,22 +7,12 @@
  * The late actions themselves (a limit passing while no worker runs) need a worker really gone and
  * are in tests/chaos/repro. Time-skipping server; activities are the only thing mocked.
  */
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { DispatchAsk, DispatchOutcome } from '../../activities/types';
 import { cancelUpdate, fileUnreachableReportUpdate, reportUnreachableUpdate } from '../../workflows/messages';
-import { MIN, TECH, fakeActivities, requestInput, scenario, staff, startEngine, timeline, until, untilStage, type Engine, type Fake } from '../support/engine';
+import { MIN, TECH, fakeActivities, requestInput, scenario, staff, useEngine, timeline, until, untilStage, type Fake } from '../support/engine';
 
-let engine: Engine;
-beforeAll(async () => {
-  engine = await startEngine();
-});
-// Each test on its own time-skipping server: no test's leftovers can stop another's time.
-beforeEach(async () => {
-  await engine.renew();
-});
-afterAll(async () => {
-  await engine?.env.teardown();
-});
+const engine = useEngine();
 const now = () => engine.env.currentTimeMs();
 const iso = (ms: number) => new Date(ms).toISOString();
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
