@@ -201,7 +201,8 @@ export async function runChecks(input: CheckInput): Promise<CheckReport> {
           jobBad.push(`${id}: ${before.to} lost the job in round ${m.round} without a withdrawal notice`);
         }
       }
-    } else if (last) {
+    } else if (last && !outbox.some((o) => o.message_key === `${id}/job/${last.round}/cancelled/${last.to}` && o.status === 'sent')) {
+      // A close that overtook the dispatch withdraws the job: the texted technician is told it is off.
       jobBad.push(`${id}: job SMS (round ${last.round}) to ${last.to}, but the request closed (${s.outcome}, final stage ${s.stage}) with nobody holding the job and no notice to them`);
     }
   }
