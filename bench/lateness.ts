@@ -33,6 +33,9 @@
  * Options: --api URL (http://127.0.0.1:3000)  --concurrency 20  --bare 200 (0: skip)
  *          --reads 500 (status reads)  --read-concurrency 1  --histories 300  --wait-max 600 (s,
  *          after the last deadline)  --region north  --keep (leave the requests open)
+ *          --rate R (at most R POSTs a second after the first 200 compared with bare starts; 0, the
+ *          default, is as fast as `--concurrency` allows): deadlines then fall due at the rate they
+ *          were taken, e.g. `--open 10000 --rate 8`, a busy call centre's pace
  * Environment: DATABASE_URL (the embedded postgres://postgres:service-clock@127.0.0.1:54329/service_clock),
  *          TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
  *          POLICY_FILE (bench/policy-lateness.json: the policy the server runs),
@@ -74,10 +77,11 @@ interface Options {
   waitMaxS: number;
   region: string;
   keep: boolean;
+  rate: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { mode: 'open', n: 0, api: 'http://127.0.0.1:3000', concurrency: 20, bare: 200, reads: 500, readConcurrency: 1, histories: 300, waitMaxS: 600, region: 'north', keep: false };
+  const o: Options = { mode: 'open', n: 0, api: 'http://127.0.0.1:3000', concurrency: 20, bare: 200, reads: 500, readConcurrency: 1, histories: 300, waitMaxS: 600, region: 'north', keep: false, rate: 0 };
   const num = (flag: string, v: string | undefined) => {
     const x = Number(v);
     if (!Number.isInteger(x) || x < 0) throw new Error(`${flag} needs a whole number ≥ 0, got "${v}"`);
@@ -104,6 +108,7 @@ function parseOptions(argv: string[]): Options {
       case '--wait-max': o.waitMaxS = num(flag, value()); break;
       case '--region': o.region = value(); break;
       case '--keep': o.keep = true; break;
+      case '--rate': o.rate = num(flag, value()); break;
       case '--help':
       case '-h':
         console.log(readFileSync(__filename, 'utf8').split('*/')[0]);
@@ -493,8 +498,17 @@ async function main(): Promise<void> {
     }
   }
 
-  /** HTTP intake of [from, to) at the configured concurrency, with progress every 10 s. */
-  async function intake(from: number, to: number): Promise<{ seconds: number; ms: number[] }> {
+  /** HTTP intake of [from, to) at the configured concurrency (and `rate`, if any), with progress every 10 s. */
+  async function intake(from: number, to: number, rate = 0): Promise<{ seconds: number; ms: number[] }> {
+    let nextAt = performance.now();
+    const paced = async (i: number) => {
+      if (rate > 0) {
+        const wait = nextAt - performance.now();
+        nextAt = Math.max(nextAt, performance.now()) + 1000 / rate;
+        if (wait > 0) await sleep(wait);
+      }
+      await intakeOne(i);
+    };
     const startedAt = performance.now();
     const before = intakeMs.length;
     let lastCount = created.length;
@@ -504,7 +518,7 @@ async function main(): Promise<void> {
       say(`intake ${now}/${o.n}: ${((now - lastCount) / 10).toFixed(1)}/s in the last 10 s; latency so far p50 ${ms(d.p50)} p99 ${ms(d.p99)}${intakeFailures.size ? `; failures ${[...intakeFailures.values()].reduce((a, b) => a + b, 0)}` : ''}`);
       lastCount = now;
     }, 10_000);
-    await pool(Array.from({ length: to - from }, (_, k) => from + k), o.concurrency, (i) => intakeOne(i));
+    await pool(Array.from({ length: to - from }, (_, k) => from + k), o.concurrency, paced);
     clearInterval(progress);
     return { seconds: (performance.now() - startedAt) / 1000, ms: intakeMs.slice(before) };
   }
@@ -573,7 +587,7 @@ async function main(): Promise<void> {
   // ---- 3. HTTP intake of the rest
   const sampleN = Math.min(o.bare || 200, o.n - 1);
   const first = await intake(1, 1 + sampleN);
-  const rest = o.n > 1 + sampleN ? await intake(1 + sampleN, o.n) : { seconds: 0, ms: [] };
+  const rest = o.n > 1 + sampleN ? await intake(1 + sampleN, o.n, o.rate) : { seconds: 0, ms: [] };
   const tIntakeEnd = sampler.mark('intake end');
   const intakeSeconds = firstSeconds + first.seconds + rest.seconds; // HTTP intake only, not the bare run between
   const httpStart = tIntakeEnd - (first.seconds + rest.seconds) * 1000;
