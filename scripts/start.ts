@@ -15,11 +15,12 @@ import { DEMO_REGIONS, DEMO_STAFF, demoApiKeys, loadDemoData } from '../db/demo-
 import { migrate } from '../db/migrate';
 import { connectClient, openDatabase } from '../worker/connections';
 import { canListen, installTemporalRuntime } from '../worker/runtime';
+import { workerHeapMb } from '../worker/tuning';
 import { ALL_SEARCH_ATTRIBUTES } from '../workflows/search-attributes';
 import { startEmbeddedPostgres } from './embedded-postgres';
 import { errorLine, startSupervised, type SupervisedProcess } from './supervision';
 import { ensureTemporalBinaries, MISSING_CLI_ADVICE, PROJECT_ROOT } from './temporal-binaries';
-import { SQLITE_PRAGMAS, startDevServer } from './temporal-dev-server';
+import { DYNAMIC_CONFIG, SQLITE_PRAGMAS, startDevServer } from './temporal-dev-server';
 
 const DATA_DIR = path.join(PROJECT_ROOT, '.data');
 const say = (line: string) => console.log(`[start] ${line}`);
@@ -97,7 +98,12 @@ async function startTemporal(settings: Settings, logger: ReturnType<typeof creat
       uiPort,
       dbFilename: dbFile,
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      extraArgs: ['--ui-ip', settings.host, ...SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma])],
+      extraArgs: [
+        '--ui-ip',
+        settings.host,
+        ...SQLITE_PRAGMAS.flatMap((pragma) => ['--sqlite-pragma', pragma]),
+        ...DYNAMIC_CONFIG.flatMap((setting) => ['--dynamic-config-value', setting]),
+      ],
     },
   }).catch((err: unknown) => {
     throw new Error(`No Temporal CLI here and the SDK could not download one (${errorLine(err)}). ${MISSING_CLI_ADVICE}`);
@@ -161,7 +167,9 @@ async function main(): Promise<void> {
     WORKER_METRICS_ADDRESS: metricsAddress ?? 'off',
   };
   say('starting the worker and the API …');
-  const worker = startSupervised('worker', 'worker/main.ts', { cwd: PROJECT_ROOT, env });
+  // A heap that keeps every expected open request cached (worker/tuning.ts), unless NODE_OPTIONS sets one.
+  const heapMb = /--max-old-space-size/.test(process.env.NODE_OPTIONS ?? '') ? undefined : workerHeapMb(settings.expectedOpenRequests);
+  const worker = startSupervised('worker', 'worker/main.ts', { cwd: PROJECT_ROOT, env, nodeArgs: heapMb ? [`--max-old-space-size=${heapMb}`] : [] });
   stops.push({ name: 'worker', stop: () => worker.stop(30_000) });
   const api = startSupervised('api', 'api/server.ts', { cwd: PROJECT_ROOT, env });
   stops.push({ name: 'API', stop: () => api.stop(15_000) });

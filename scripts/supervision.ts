@@ -56,9 +56,9 @@ export interface SupervisedProcess {
   stop(graceMs: number): Promise<void>;
 }
 
-export function startSupervised(name: string, entry: string, options: { cwd: string; env: NodeJS.ProcessEnv }): SupervisedProcess {
+export function startSupervised(name: string, entry: string, options: { cwd: string; env: NodeJS.ProcessEnv; nodeArgs?: string[] }): SupervisedProcess {
   // Node with tsx's loader directly (not the tsx CLI, which adds a process of its own).
-  const child = spawn(process.execPath, ['--import', require.resolve('tsx'), path.resolve(options.cwd, entry)], {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), '--import', require.resolve('tsx'), path.resolve(options.cwd, entry)], {
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],

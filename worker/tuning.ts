@@ -5,9 +5,13 @@
  * activities are quick database writes.
  *
  *  - maxCachedWorkflows = every open request (when memory allows): a wake-up then resumes the
- *    cached run instead of fetching and replaying its whole history. Costs memory — the SDK's
- *    own guide is about 600 cached workflows per GB of heap with a reused V8 context — so it is
- *    capped by the SDK's heap formula, and the cap is reported.
+ *    cached run instead of fetching and replaying its whole history (at 10,000 open, a run out of
+ *    the cache took 0.28 s of worker time per task instead of 0.017 s). Costs memory: bench/
+ *    lateness measured about 0.65 MB of worker memory per cached request (1.2 GB with 1,529
+ *    cached), so the budget is 1 MB each above a 512 MB base; the cap is reported. The SDK's own
+ *    generic guide (600 per GB of heap) would cap a default 4 GB heap at 2,300 requests.
+ *  - the heap: `npm start` gives the worker one that holds every expected request
+ *    (workerHeapMb), within three quarters of the machine's memory.
  *  - workflow task slots = ceil(N / 25), 4…100: bursts (many deadlines falling due in the same
  *    minute, every run after a worker restart) are processed in parallel; more slots than that
  *    mostly queue on one CPU thread and risk workflow task timeouts.
@@ -18,6 +22,7 @@
  * At the default N = 1000 this gives a 1000-workflow cache, 40 workflow slots, 10 pollers and 40
  * activity slots: the SDK's defaults give 40 / 10 and 100 activity slots, so the defaults barely move.
  */
+import os from 'node:os';
 import v8 from 'node:v8';
 
 export interface WorkerTuning {
@@ -30,10 +35,26 @@ export interface WorkerTuning {
 
 const clamp = (value: number, min: number, max: number) => Math.min(max, Math.max(min, value));
 
-/** The SDK's own default cache size for this heap (reuseV8Context): max(floor((heap − 200 MB) × 600 / 1024 MB), 10). */
+/** Worker memory budgeted per cached request, and for everything else (see above). */
+export const MB_PER_CACHED_REQUEST = 1;
+export const BASE_HEAP_MB = 512;
+
+/** How many requests a heap of this size can keep cached. */
 export function memoryCacheCeiling(heapLimitBytes = v8.getHeapStatistics().heap_size_limit): number {
   const heapMb = heapLimitBytes / (1024 * 1024);
-  return Math.max(Math.floor(Math.max(heapMb - 200, 0) * (600 / 1024)), 10);
+  return Math.max(Math.floor((heapMb - BASE_HEAP_MB) / MB_PER_CACHED_REQUEST), 10);
+}
+
+/**
+ * The heap (--max-old-space-size, MB) that keeps N requests cached, or undefined when Node's
+ * default heap already does. Never more than three quarters of the machine's memory: past that the
+ * cache is capped instead (and reported), rather than the machine swapping.
+ */
+export function workerHeapMb(expectedOpenRequests: number, totalMemoryBytes = os.totalmem(), defaultHeapBytes = v8.getHeapStatistics().heap_size_limit): number | undefined {
+  const wanted = BASE_HEAP_MB + Math.ceil(expectedOpenRequests * MB_PER_CACHED_REQUEST);
+  const defaultMb = Math.floor(defaultHeapBytes / (1024 * 1024));
+  if (wanted <= defaultMb) return undefined;
+  return Math.max(defaultMb, Math.min(wanted, Math.floor((totalMemoryBytes / (1024 * 1024)) * 0.75)));
 }
 
 export function workerTuning(expectedOpenRequests: number, heapLimitBytes?: number): WorkerTuning & { cacheCapped: boolean } {

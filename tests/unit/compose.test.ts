@@ -12,6 +12,7 @@ import { SearchAttributeType } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { DEFAULTS, ENVIRONMENT_VARIABLES, loadConfig } from '../../config';
+import { DYNAMIC_CONFIG } from '../../scripts/temporal-dev-server';
 import { ALL_SEARCH_ATTRIBUTES } from '../../workflows/search-attributes';
 
 const ROOT = path.resolve(__dirname, '../..');
@@ -242,6 +243,16 @@ function hostPort(address: string): { host: string; port: number } {
 }
 
 describe('docker-compose.yml is production-shaped before a first boot', () => {
+  it("gives its Temporal server the dev server's dynamic config (eager activities, issue 9), mounted where DYNAMIC_CONFIG_FILE_PATH points", () => {
+    const target = bindTarget('temporal', 'deploy/temporal-dynamic-config.yaml');
+    // auto-setup resolves DYNAMIC_CONFIG_FILE_PATH against /etc/temporal.
+    expect(target).toBe(path.posix.join('/etc/temporal', env('temporal').DYNAMIC_CONFIG_FILE_PATH ?? ''));
+    const file = parse(readFileSync(path.join(ROOT, 'deploy/temporal-dynamic-config.yaml'), 'utf8')) as Record<string, Array<{ value: unknown }>>;
+    const fromFile = Object.entries(file).map(([key, values]) => `${key}=${String(values[0].value)}`);
+    expect(fromFile).toEqual(DYNAMIC_CONFIG);
+    expect(DYNAMIC_CONFIG).toContain('system.enableActivityEagerExecution=true');
+  });
+
   it('fixes the Temporal history shard count at 512, literally, with a warning that it can never change', () => {
     const shards = env('temporal').NUM_HISTORY_SHARDS;
     expect(shards).toBe('512');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, DEFAULTS, ENVIRONMENT_VARIABLES, loadConfig, parseSettings, SETTINGS, temporalConnectionOptions } from '../../config';
 import { DEMO_STAFF, demoApiKeys } from '../../db/demo-data';
-import { memoryCacheCeiling, workerTuning } from '../../worker/tuning';
+import { memoryCacheCeiling, workerHeapMb, workerTuning } from '../../worker/tuning';
 
 const DB = 'postgres://u:p@localhost:5432/service_clock';
 const dir = mkdtempSync(path.join(os.tmpdir(), 'service-clock-config-test-'));
@@ -202,13 +202,36 @@ describe('EXPECTED_OPEN_REQUESTS sizes the worker', () => {
     expect(tuning.maxCachedWorkflows).toBeGreaterThanOrEqual(tuning.maxConcurrentWorkflowTaskExecutions);
   });
 
-  it('large ones: slots capped at 100, the cache capped by the heap (the SDK formula), and the cap reported', () => {
+  it('large ones: slots capped at 100, the cache capped by the heap (1 MB a request above 512 MB), and the cap reported', () => {
     const tuning = workerTuning(100_000, 2 * GB);
     expect(tuning.maxConcurrentWorkflowTaskExecutions).toBe(100);
     expect(tuning.maxConcurrentActivityTaskExecutions).toBe(100);
     expect(tuning.maxCachedWorkflows).toBe(memoryCacheCeiling(2 * GB));
-    expect(tuning.maxCachedWorkflows).toBe(Math.floor((2048 - 200) * (600 / 1024)));
+    expect(tuning.maxCachedWorkflows).toBe(2048 - 512);
     expect(tuning.cacheCapped).toBe(true);
+  });
+});
+
+describe('npm start gives the worker a heap for EXPECTED_OPEN_REQUESTS (issue 9)', () => {
+  const MB = 1024 ** 2;
+  const GB = 1024 * MB;
+
+  it("leaves Node's default heap when it already holds every expected request", () => {
+    expect(workerHeapMb(1000, 24 * GB, 4 * GB)).toBeUndefined();
+  });
+
+  it('sizes the heap so that 12,000 open requests stay cached, and the worker then caches all of them', () => {
+    const heap = workerHeapMb(12_000, 24 * GB, 4 * GB);
+    expect(heap).toBe(512 + 12_000);
+    const tuning = workerTuning(12_000, heap! * MB);
+    expect(tuning.maxCachedWorkflows).toBe(12_000);
+    expect(tuning.cacheCapped).toBe(false);
+  });
+
+  it("never asks for more than three quarters of the machine's memory; the cache is capped instead", () => {
+    const heap = workerHeapMb(100_000, 24 * GB, 4 * GB);
+    expect(heap).toBe(18 * 1024);
+    expect(workerTuning(100_000, heap! * MB).cacheCapped).toBe(true);
   });
 });
 
