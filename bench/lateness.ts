@@ -36,6 +36,9 @@
  *          --rate R (at most R POSTs a second after the first 200 compared with bare starts; 0, the
  *          default, is as fast as `--concurrency` allows): deadlines then fall due at the rate they
  *          were taken, e.g. `--open 10000 --rate 8`, a busy call centre's pace
+ *          --background K (K city installations awaiting paperwork, taken first as fast as
+ *          `--concurrency` allows: open requests whose clocks are days away, so that e.g.
+ *          `--background 9000 --open 1000 --rate 8` has 10,000 open while 8 deadlines a second fall due)
  * Environment: DATABASE_URL (the embedded postgres://postgres:service-clock@127.0.0.1:54329/service_clock),
  *          TEMPORAL_ADDRESS (127.0.0.1:7233), TEMPORAL_NAMESPACE, TEMPORAL_TASK_QUEUE,
  *          POLICY_FILE (bench/policy-lateness.json: the policy the server runs),
@@ -78,10 +81,11 @@ interface Options {
   region: string;
   keep: boolean;
   rate: number;
+  background: number;
 }
 
 function parseOptions(argv: string[]): Options {
-  const o: Options = { mode: 'open', n: 0, api: 'http://127.0.0.1:3000', concurrency: 20, bare: 200, reads: 500, readConcurrency: 1, histories: 300, waitMaxS: 600, region: 'north', keep: false, rate: 0 };
+  const o: Options = { mode: 'open', n: 0, api: 'http://127.0.0.1:3000', concurrency: 20, bare: 200, reads: 500, readConcurrency: 1, histories: 300, waitMaxS: 600, region: 'north', keep: false, rate: 0, background: 0 };
   const num = (flag: string, v: string | undefined) => {
     const x = Number(v);
     if (!Number.isInteger(x) || x < 0) throw new Error(`${flag} needs a whole number ≥ 0, got "${v}"`);
@@ -109,6 +113,7 @@ function parseOptions(argv: string[]): Options {
       case '--region': o.region = value(); break;
       case '--keep': o.keep = true; break;
       case '--rate': o.rate = num(flag, value()); break;
+      case '--background': o.background = num(flag, value()); break;
       case '--help':
       case '-h':
         console.log(readFileSync(__filename, 'utf8').split('*/')[0]);
@@ -533,6 +538,48 @@ async function main(): Promise<void> {
     throw new Error(`The server runs policy "${policyVersionSeen}", not "${policy.version}" (${path.relative(ROOT, policyFile)}): restart it with POLICY_FILE=bench/policy-lateness.json (request ${created[0].id} is left open).`);
   }
 
+  /** Waits (up to 10 min) until the worker's workflow tasks start within 2 s of being scheduled, per its metrics. */
+  let settleSeconds = 0;
+  async function settle(): Promise<void> {
+    const started = Date.now();
+    let prev = await scrapeWorker(metricsAddress);
+    if (!prev) return void (await sleep(30_000));
+    while (Date.now() - started < 600_000 && !aborted) {
+      await sleep(5000);
+      const m = await scrapeWorker(metricsAddress);
+      const wait = histMean(prev, m, /temporal_workflow_task_schedule_to_start_latency(_seconds)?/);
+      prev = m;
+      say(`worker catching up: workflow tasks start ${Number.isFinite(wait) ? `${(wait / 1000).toFixed(1)} s` : '—'} after being scheduled`);
+      if (!(wait > 2000)) break;
+    }
+    settleSeconds = (Date.now() - started) / 1000;
+  }
+
+  // ---- 1b. background: open requests whose clocks are far away (installations awaiting paperwork)
+  const backgroundIds: string[] = [];
+  if (o.background > 0) {
+    const started = performance.now();
+    const failures = new Map<string, number>();
+    await pool(Array.from({ length: o.background }, (_, i) => i), o.concurrency, async (i) => {
+      for (let attempt = 1; attempt <= 3; attempt++) {
+        const a = await call(
+          o.api,
+          'POST',
+          '/requests',
+          agentKey,
+          { kind: 'installation_city', customer: { name: `Background ${i}`, phone: '13800000002', address: `${i} Background Road` }, regionId: o.region, description: 'Benchmark background: installation awaiting paperwork', paperwork: { complete: false, missingItems: ['ID card copy'] } },
+          { 'idempotency-key': `bench-background-${runTag}-${i}` },
+        ).catch((err: Error) => ({ status: 0, body: { message: err.message }, ms: 0 }) as Answer);
+        if (a.status === 201 || a.status === 200) return void backgroundIds.push(String(a.body.requestId));
+        const why = `${a.status} ${String(a.body.message ?? '').slice(0, 80)}`;
+        failures.set(why, (failures.get(why) ?? 0) + 1);
+        await sleep(500 * attempt);
+      }
+    });
+    say(`background: ${backgroundIds.length}/${o.background} installations awaiting paperwork open in ${((performance.now() - started) / 1000).toFixed(0)} s${failures.size ? `; failures ${[...failures].map(([k, v]) => `${v}× ${k}`).join('; ')}` : ''}`);
+    await settle();
+  }
+
   // ---- 2. bare-client starts of the same workflow, same input as the API builds, same concurrency
   let bare: { n: number; seconds: number; ms: number[]; failed: number } | undefined;
   if (o.bare > 0) {
@@ -593,23 +640,6 @@ async function main(): Promise<void> {
   const httpStart = tIntakeEnd - (first.seconds + rest.seconds) * 1000;
   const ids = created.map((c) => c.id);
   say(`intake done: ${created.length}/${o.n} in ${intakeSeconds.toFixed(1)} s = ${(created.length / intakeSeconds).toFixed(1)}/s; latency ${fmt(dist(intakeMs))}`);
-
-  /** Waits (up to 10 min) until the worker's workflow tasks start within 2 s of being scheduled, per its metrics. */
-  let settleSeconds = 0;
-  async function settle(): Promise<void> {
-    const started = Date.now();
-    let prev = await scrapeWorker(metricsAddress);
-    if (!prev) return void (await sleep(30_000));
-    while (Date.now() - started < 600_000 && !aborted) {
-      await sleep(5000);
-      const m = await scrapeWorker(metricsAddress);
-      const wait = histMean(prev, m, /temporal_workflow_task_schedule_to_start_latency(_seconds)?/);
-      prev = m;
-      say(`worker catching up: workflow tasks start ${Number.isFinite(wait) ? `${(wait / 1000).toFixed(1)} s` : '—'} after being scheduled`);
-      if (!(wait > 2000)) break;
-    }
-    settleSeconds = (Date.now() - started) / 1000;
-  }
 
   // ---- 4. the clock under test running for each: dispatched (open) or postponed to T (burst)
   const deadlineOf = new Map<string, number>();
@@ -786,11 +816,12 @@ async function main(): Promise<void> {
   const cancelFailures = new Map<string, number>();
   let cancelSeconds = 0;
   if (!o.keep) {
-    say(`cancelling the ${ids.length} requests of this run …`);
+    const toCancel = [...ids, ...backgroundIds];
+    say(`cancelling the ${toCancel.length} requests of this run …`);
     const started = performance.now();
     const wasAborted = aborted;
     aborted = false; // clean up even after Ctrl-C
-    await pool(ids, o.concurrency, async (id) => {
+    await pool(toCancel, o.concurrency, async (id) => {
       for (let attempt = 1; attempt <= 4; attempt++) {
         const a = await call(o.api, 'POST', `/requests/${id}/cancel`, agentKey, { reason: 'bench: lateness run finished' }).catch(
           (err: Error) => ({ status: 0, body: { message: err.message }, ms: 0 }) as Answer,
@@ -864,7 +895,7 @@ async function main(): Promise<void> {
       if (postpone.timedOut) L(`                 ${postpone.timedOut} attempts answered 503/504 (retried; ${postpone.retriedOk} had been recorded after all)`);
       if (postpone.refused.size) L(`                 refused: ${[...postpone.refused].map(([k, v]) => `${v}× ${k}`).join('; ')}`);
     }
-    L(`open             ${runningBefore + created.length} runs; ${openAtFirstDeadline}/${created.length} of this run's created when the first ${clockName} deadline fell due${openAtFirstDeadline < created.length ? ' (intake still running at the first deadline)' : ''}`);
+    L(`open             ${runningBefore + backgroundIds.length + created.length} runs (${runningBefore} before the bench, ${backgroundIds.length} background, ${created.length} measured); ${openAtFirstDeadline}/${created.length} of the measured created when the first ${clockName} deadline fell due${openAtFirstDeadline < created.length ? ' (intake still running at the first deadline)' : ''}`);
     L(`status reads     GET /requests/{id} ${fmt(readD)}; ${fromRegistry} from the registry fallback${readFailed ? `; ${readFailed} failed` : ''}; ${o.readConcurrency} at a time${readsDuringBreaches ? '; overlapped the first breaches' : ', before any breach'}`);
     L(`breaches         ${recRows.length}/${expected} accountability records, ${smsRows.filter((r) => r.sent_at).length} level-1 alerts sent (${smsRows.length} in the outbox)${Date.now() > waitUntil || recRows.length < expected ? ` — wait bounded at ${o.waitMaxS} s after the last deadline` : ''}${deadlineMismatch ? `; ${deadlineMismatch} records with another deadline than expected` : ''}`);
     L(`                 deadlines span ${((lastDeadline - firstDeadline) / 1000).toFixed(1)} s; last escalation ${((lastEscalated - lastDeadline) / 1000).toFixed(1)} s after the last deadline`);
