@@ -30,7 +30,8 @@ export function createServiceWorker({ connection, namespace, taskQueue, deps, tu
       ? {
           maxCachedWorkflows: tuning.maxCachedWorkflows,
           maxConcurrentWorkflowTaskExecutions: tuning.maxConcurrentWorkflowTaskExecutions,
-          maxConcurrentWorkflowTaskPolls: tuning.maxConcurrentWorkflowTaskPolls,
+          workflowTaskPollerBehavior: { type: 'autoscaling', minimum: 2, initial: Math.min(5, tuning.maxPollers), maximum: tuning.maxPollers },
+          activityTaskPollerBehavior: { type: 'autoscaling', minimum: 2, initial: Math.min(5, tuning.maxPollers), maximum: tuning.maxPollers },
           maxConcurrentActivityTaskExecutions: tuning.maxConcurrentActivityTaskExecutions,
           maxConcurrentLocalActivityExecutions: tuning.maxConcurrentLocalActivityExecutions,
         }

@@ -184,12 +184,12 @@ describe('Temporal TLS and API key', () => {
 describe('EXPECTED_OPEN_REQUESTS sizes the worker', () => {
   const GB = 1024 ** 3;
 
-  it('at the default 1000: every open request cached, 40 workflow and activity slots, 10 pollers', () => {
+  it('at the default 1000: every open request cached, 40 workflow and activity slots, up to 40 pollers', () => {
     expect(workerTuning(1000, 4 * GB)).toEqual({
       maxCachedWorkflows: 1000,
       cacheCapped: false,
       maxConcurrentWorkflowTaskExecutions: 40,
-      maxConcurrentWorkflowTaskPolls: 10,
+      maxPollers: 40,
       maxConcurrentActivityTaskExecutions: 40,
       maxConcurrentLocalActivityExecutions: 40,
     });
@@ -198,7 +198,7 @@ describe('EXPECTED_OPEN_REQUESTS sizes the worker', () => {
   it('small installations keep the minimums the SDK accepts (slots ≥ 2, cache ≥ slots)', () => {
     const tuning = workerTuning(1, 4 * GB);
     expect(tuning.maxConcurrentWorkflowTaskExecutions).toBe(4);
-    expect(tuning.maxConcurrentWorkflowTaskPolls).toBe(2);
+    expect(tuning.maxPollers).toBe(4);
     expect(tuning.maxCachedWorkflows).toBeGreaterThanOrEqual(tuning.maxConcurrentWorkflowTaskExecutions);
   });
 
