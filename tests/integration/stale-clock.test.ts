@@ -27,7 +27,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, ServiceError, type WorkflowHandle } from '@temporalio/client';
 import { defaultPayloadConverter } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker } from '@temporalio/worker';
@@ -134,9 +134,21 @@ function startWorkerProcess(name: string, taskQueue: string): { create(): Promis
 let connection: Connection;
 let client: Client;
 let workDir: string;
-const taskQueue = `stale-clock-${process.pid}-${Date.now()}`;
+/** Each scripted attempt has its own task queue and its own two worker processes. */
+let taskQueue = '';
 let workerA: WorkerProcess;
 let workerB: WorkerProcess;
+let attempts = 0;
+/** Starts worker processes A and B on a new task queue; `ready()` waits until both have created their workers. */
+function newWorkerPair(): { ready(): Promise<void> } {
+  taskQueue = `stale-clock-${process.pid}-${Date.now()}-${++attempts}`;
+  const [a, b] = [startWorkerProcess('A', taskQueue), startWorkerProcess('B', taskQueue)];
+  return {
+    ready: async () => {
+      [workerA, workerB] = await Promise.all([a.create(), b.create()]);
+    },
+  };
+}
 
 beforeAll(async () => {
   try {
@@ -149,7 +161,7 @@ beforeAll(async () => {
   workDir = mkdtempSync(path.join(os.tmpdir(), 'stale-clock-'));
   bundle = path.join(workDir, 'workflow-bundle.js');
   // The processes load the SDK and connect while the bundle is built.
-  const [a, b] = [startWorkerProcess('A', taskQueue), startWorkerProcess('B', taskQueue)];
+  const pair = newWorkerPair();
   const noop = () => undefined;
   const { code } = await bundleWorkflowCode({
     workflowsPath: path.join(FIXTURE_DIR, 'workflows.ts'),
@@ -157,7 +169,7 @@ beforeAll(async () => {
     logger: { log: noop, trace: noop, debug: noop, info: noop, warn: noop, error: noop },
   });
   writeFileSync(bundle, code);
-  [workerA, workerB] = await Promise.all([a.create(), b.create()]);
+  await pair.ready();
 });
 
 afterAll(async () => {
@@ -298,7 +310,7 @@ function deadlineWorkflow(mode: 'clock' | 'timer', settled: Contestant['settled'
   const start = () =>
     client.workflow.start('deadlineWorkflow', {
       taskQueue,
-      workflowId: `stale-clock-${mode}-${runId}`,
+      workflowId: `stale-clock-${mode}-${runId}-${attempts}`,
       args: [{ deadlineAt: Date.now() + DEADLINE_MS, mode }],
       workflowExecutionTimeout: '2 minutes',
     });
@@ -352,11 +364,29 @@ function engineRequest(): Contestant {
 }
 
 let scripted: Promise<Record<Scenario, Race>> | undefined;
+/**
+ * The server may answer a query waiting on the dead worker's sticky queue with CANCELLED when the
+ * sticky timeout ends, instead of moving it to the normal queue (seen once in a loaded CI run).
+ * Then the scenario's first step did not happen, whatever the workflow code does: the run is
+ * scripted again on a new task queue with new workers. Any other failure is the test's verdict.
+ */
+const MAX_ATTEMPTS = 3;
+const queryNotRouted = (err: unknown) => err instanceof ServiceError && /\bCANCELLED\b/.test(String((err.cause as Error | undefined)?.message));
+async function scriptedRun(): Promise<Record<Scenario, Race>> {
+  for (;;) {
+    try {
+      return await raceQueriesAgainstFiredTimers({ clock: deadlineWorkflow('clock', taskAfterTimerDone), timer: deadlineWorkflow('timer', completed), engine: engineRequest() });
+    } catch (err) {
+      if (attempts >= MAX_ATTEMPTS || !queryNotRouted(err)) throw err;
+      console.warn(`stale-clock: attempt ${attempts}: the server cancelled the query on the dead sticky queue (${(err as Error).cause}); scripting the run again`);
+      for (const child of children) child.kill('SIGKILL');
+      children.clear();
+      await newWorkerPair().ready();
+    }
+  }
+}
 /** The one scripted run, started by whichever test asks first. */
-const race = async (scenario: Scenario) =>
-  (await (scripted ??= raceQueriesAgainstFiredTimers({ clock: deadlineWorkflow('clock', taskAfterTimerDone), timer: deadlineWorkflow('timer', completed), engine: engineRequest() })))[
-    scenario
-  ];
+const race = async (scenario: Scenario) => (await (scripted ??= scriptedRun()))[scenario];
 
 describe.concurrent('a status query reaching a fresh worker before the task that follows a fired timer', () => {
   it('negative control: deciding "deadline passed?" by Date.now() starts another timer, and the history does not replay', async () => {
